@@ -1,0 +1,45 @@
+/*
+ * sdk/json_int.h - a growable byte buffer and a JSON writer on top of it.
+ * Not installed.  Used by the OTLP-JSON file exporter, the console exporter
+ * and the JSON log format.
+ *
+ * Strings are always emitted as valid JSON: quotes, backslashes and control
+ * characters are escaped, and bytes that are not valid UTF-8 are replaced
+ * with U+FFFD, so any input yields output a strict parser accepts.
+ */
+#ifndef OTELC_SDK_JSON_INT_H
+#define OTELC_SDK_JSON_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct otelc__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool oom; /* an append failed; the content is truncated */
+} otelc__buf;
+
+void otelc__buf_init(otelc__buf *b);
+void otelc__buf_free(otelc__buf *b);
+void otelc__buf_reset(otelc__buf *b);
+bool otelc__buf_reserve(otelc__buf *b, size_t extra);
+void otelc__buf_append(otelc__buf *b, const void *p, size_t n);
+void otelc__buf_puts(otelc__buf *b, const char *s);
+void otelc__buf_putc(otelc__buf *b, char c);
+void otelc__buf_printf(otelc__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* JSON pieces. */
+void otelc__json_str(otelc__buf *b, const char *s, size_t n); /* "..." */
+void otelc__json_cstr(otelc__buf *b, const char *s);
+void otelc__json_i64(otelc__buf *b, int64_t v);
+void otelc__json_u64(otelc__buf *b, uint64_t v);
+/* A finite double in shortest round-trip form; NaN and infinities as the
+ * strings "NaN", "Infinity", "-Infinity" (the protobuf JSON mapping). */
+void otelc__json_double(otelc__buf *b, double v);
+void otelc__json_hex(otelc__buf *b, const uint8_t *p, size_t n); /* "0a1b" */
+void otelc__json_base64(otelc__buf *b, const uint8_t *p, size_t n);
+
+#endif /* OTELC_SDK_JSON_INT_H */
