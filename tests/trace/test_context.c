@@ -200,3 +200,16 @@ Test(context, baggage_rides_the_stack) {
                      "acme");
     otelc_context_free(cap);
 }
+
+Test(context, request_id_is_per_thread_and_truncated) {
+    cr_assert_null(otelc_request_id_current());
+    otelc_request_id_set("req-123");
+    cr_assert_str_eq(otelc_request_id_current(), "req-123");
+    char big[400];
+    memset(big, 'r', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    otelc_request_id_set(big);
+    cr_assert_eq(strlen(otelc_request_id_current()), OTELC_REQUEST_ID_MAX - 1);
+    otelc_request_id_set(NULL);
+    cr_assert_null(otelc_request_id_current());
+}
