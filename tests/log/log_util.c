@@ -4,6 +4,7 @@
 #include "log/log_util.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -136,4 +137,106 @@ bool wait_for_lines(const char *path, size_t n, int timeout_ms) {
         usleep(20000);
     }
     return false;
+}
+
+/* ---- memory log exporter ---------------------------------------------------- */
+
+struct mem_logs {
+    pthread_mutex_t lock;
+    otelc_log_record_data **recs;
+    size_t n, cap;
+    size_t fail_left;
+    otelc_export_result fail_with;
+    int delay_ms;
+    size_t calls;
+};
+
+static otelc_export_result mem_export(void *st,
+                                      const otelc_log_record_data *const *r,
+                                      size_t n, otelc_export_context *ctx) {
+    (void)ctx;
+    mem_logs *m = st;
+    pthread_mutex_lock(&m->lock);
+    m->calls++;
+    int delay = m->delay_ms;
+    if (m->fail_left) {
+        m->fail_left--;
+        otelc_export_result res = m->fail_with;
+        pthread_mutex_unlock(&m->lock);
+        return res;
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (delay)
+        usleep((useconds_t)delay * 1000);
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (m->n == m->cap) {
+            m->cap = m->cap ? m->cap * 2 : 64;
+            m->recs = realloc(m->recs, sizeof *m->recs * m->cap);
+        }
+        m->recs[m->n++] = otelc_log_record_data_copy(r[i]);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return OTELC_EXPORT_SUCCESS;
+}
+
+static const otelc_log_exporter_ops mem_ops = {"memory", mem_export, NULL,
+                                               NULL, NULL};
+
+otelc_log_exporter *mem_logs_new(mem_logs **out) {
+    mem_logs *m = calloc(1, sizeof *m);
+    pthread_mutex_init(&m->lock, NULL);
+    *out = m;
+    return otelc_log_exporter_new(&mem_ops, m);
+}
+
+size_t mem_logs_count(mem_logs *m) {
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->n;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+size_t mem_logs_calls(mem_logs *m) {
+    pthread_mutex_lock(&m->lock);
+    size_t n = m->calls;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+const otelc_log_record_data *mem_logs_get(mem_logs *m, size_t i) {
+    pthread_mutex_lock(&m->lock);
+    const otelc_log_record_data *r = i < m->n ? m->recs[i] : NULL;
+    pthread_mutex_unlock(&m->lock);
+    return r;
+}
+
+bool mem_logs_wait(mem_logs *m, size_t n, int timeout_ms) {
+    double end = mono_ms() + timeout_ms;
+    while (mono_ms() < end) {
+        if (mem_logs_count(m) >= n)
+            return true;
+        usleep(5000);
+    }
+    return mem_logs_count(m) >= n;
+}
+
+void mem_logs_fail_next(mem_logs *m, size_t n, otelc_export_result result) {
+    pthread_mutex_lock(&m->lock);
+    m->fail_left = n;
+    m->fail_with = result;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void mem_logs_delay(mem_logs *m, int ms) {
+    pthread_mutex_lock(&m->lock);
+    m->delay_ms = ms;
+    pthread_mutex_unlock(&m->lock);
+}
+
+const otelc_value *rec_attr(const otelc_log_record_data *r, const char *key) {
+    for (uint32_t i = 0; i < r->attribute_count; i++)
+        if (!strcmp(r->attributes[i].key, key))
+            return &r->attributes[i].value;
+    return NULL;
 }

@@ -43,3 +43,18 @@ bool wait_for_lines(const char *path, size_t n, int timeout_ms);
 #define LOG_TESTS_DIR OTELC_TESTS_DIR "/log"
 
 #endif
+
+/* An in-memory log exporter for tests (deep copies of every record). */
+typedef struct mem_logs mem_logs;
+otelc_log_exporter *mem_logs_new(mem_logs **out);
+size_t mem_logs_count(mem_logs *m);
+/* Borrowed until the exporter is freed (never, in tests: leaked). */
+const otelc_log_record_data *mem_logs_get(mem_logs *m, size_t i);
+bool mem_logs_wait(mem_logs *m, size_t n, int timeout_ms);
+/* The next n export calls return `result` without storing. */
+void mem_logs_fail_next(mem_logs *m, size_t n, otelc_export_result result);
+/* Each export call sleeps this long first (a slow exporter). */
+void mem_logs_delay(mem_logs *m, int ms);
+size_t mem_logs_calls(mem_logs *m);
+/* Attribute of a record by key, or NULL. */
+const otelc_value *rec_attr(const otelc_log_record_data *r, const char *key);
