@@ -241,12 +241,20 @@ static otelc_status pipe_flush(void *user, uint64_t deadline) {
  * (they drain their own queues) and close the sinks. */
 static void pipe_shutdown(void *user, uint64_t deadline) {
     otelc__log_pipeline *p = user;
+    size_t ne = atomic_load_explicit(&p->nexp, memory_order_acquire);
+    /* Budget: the sinks may use half of what is left when exporters still
+     * have to drain; the exporters must be done a little before the
+     * deadline, because an exporter batcher that gives up does so 25 ms
+     * after its deadline and this worker must still finish in time. */
+    uint64_t now = otelc__mono_ns();
+    uint64_t left = deadline > now ? deadline - now : 0;
+    uint64_t margin = OTELC_MIN(left / 4, 40000000u);
+    uint64_t sink_deadline = ne ? now + left / 2 : deadline - margin;
     for (size_t s = 0; s < p->nsinks; s++)
         if (p->sinks[s]->flush)
-            p->sinks[s]->flush(p->sinks[s], deadline);
-    size_t ne = atomic_load_explicit(&p->nexp, memory_order_acquire);
+            p->sinks[s]->flush(p->sinks[s], sink_deadline);
     for (size_t x = 0; x < ne; x++)
-        otelc__batcher_shutdown(p->exp[x].b, deadline);
+        otelc__batcher_shutdown(p->exp[x].b, deadline - margin);
     /* The sinks' counters stay readable: close releases descriptors and
      * buffers but the sink objects are kept with the pipeline. */
     for (size_t s = 0; s < p->nsinks; s++)

@@ -64,6 +64,23 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg) {
     return len;
 }
 
+/* True when the response's top-level "errors" member is true (any
+ * spacing: the API returns compact JSON, proxies may not). */
+static bool has_errors(const char *body) {
+    for (const char *p = body; (p = strstr(p, "\"errors\"")); p += 8) {
+        const char *q = p + 8;
+        while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+            q++;
+        if (*q != ':')
+            continue;
+        q++;
+        while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+            q++;
+        return !strncmp(q, "true", 4);
+    }
+    return false;
+}
+
 /* Items in a _bulk response that carry an "error" object. */
 static uint64_t count_item_errors(const char *body) {
     uint64_t n = 0;
@@ -126,7 +143,7 @@ static otelc_export_result es_export(void *st,
     long code = 0;
     curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
     if (code == 200 || code == 201) {
-        if (s->resp.data && strstr(s->resp.data, "\"errors\":true")) {
+        if (s->resp.data && has_errors(s->resp.data)) {
             uint64_t bad = count_item_errors(s->resp.data);
             ctx->rejected_items = bad > n ? n : bad;
             otelc__diag_limited(&s->rl, OTELC_DIAG_WARN,
