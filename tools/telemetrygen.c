@@ -230,7 +230,7 @@ struct tg_run {
     /* The global provider otelc_init() installed, kept across shutdown. */
     otelc_tracer_provider *provider;
     char service_name[256];
-    char sampler[128];
+    char sampler[512];
     char exporters[128];
     uint64_t flush_ns, shutdown_ns;
     otelc_status flush_status, shutdown_status;
@@ -473,8 +473,9 @@ static void traces_summarize(tg_run *run, const tg_drive *dr, FILE *out) {
     const tg_trace_stats *f = &run->final;
     uint64_t units = units_done(dr);
     double gen = seconds(dr->end_ns - dr->start_ns);
-    fprintf(out, "%s: traces to %s, service \"%s\", sampler %s\n", PROG,
-            run->exporters, run->service_name, run->sampler);
+    fprintf(out, "%s: traces to %s, service \"%s\"\n", PROG, run->exporters,
+            run->service_name);
+    fprintf(out, "  sampler:         %s\n", run->sampler);
     fprintf(out,
             "  traces:          %" PRIu64 " (depth %" PRIu64 ", %" PRIu64
             " attributes per span, %" PRIu64 " thread%s)\n",
@@ -612,11 +613,15 @@ static int drive(tg_run *run, tg_drive *dr, const tg_mode *m) {
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&dr->cond, &ca);
     pthread_condattr_destroy(&ca);
+    /* aligned_alloc: calloc does not honour the workers' 64-byte
+     * alignment (sizeof is a multiple of it, as aligned_alloc requires). */
+    size_t bytes = c->threads * sizeof *dr->workers;
     if (!m->setup(run) ||
-        !(dr->workers = calloc(c->threads, sizeof *dr->workers))) {
+        !(dr->workers = aligned_alloc(_Alignof(tg_worker), bytes))) {
         fprintf(stderr, "%s: out of memory\n", PROG);
         return 1;
     }
+    memset(dr->workers, 0, bytes);
     for (unsigned i = 0; i < c->threads; i++) {
         tg_worker *w = &dr->workers[i];
         w->index = i;
@@ -747,8 +752,12 @@ static otelc_options *build_options(const tg_config *c) {
 static void describe_setup(tg_run *run) {
     const char *v = otelc_config_get("OTEL_TRACES_EXPORTER", NULL);
     snprintf(run->exporters, sizeof run->exporters, "%s", v ? v : "?");
-    v = otelc_config_get("OTEL_TRACES_SAMPLER", NULL);
-    snprintf(run->sampler, sizeof run->sampler, "%s", v ? v : "?");
+    /* The sampler the configuration selects (OTEL_TRACES_SAMPLER, or
+     * TRACE_SAMPLING_RATE), described as the SDK describes it. */
+    otelc_sampler *sampler = otelc_sampler_from_config();
+    snprintf(run->sampler, sizeof run->sampler, "%s",
+             sampler ? otelc_sampler_description(sampler) : "?");
+    otelc_sampler_free(sampler);
     snprintf(run->service_name, sizeof run->service_name, "%s",
              otelc_resource_service_name(
                  otelc_tracer_provider_resource(run->provider)));

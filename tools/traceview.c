@@ -313,7 +313,7 @@ static const char *const g_status_enum[] = {
 
 /* A growable text buffer for formatting attributes. */
 typedef struct tbuf {
-    char data[512];
+    char data[1024];
     size_t len;
 } tbuf;
 
@@ -701,33 +701,47 @@ static size_t indent_of(size_t depth) {
 
 static void print_span(const tv_span *s, size_t depth, size_t name_col,
                        const char *parent_service, bool multi_service) {
-    char dur[32], level[32] = "", pid[17];
+    char dur[32], level[32] = "", pid[17], more[64];
     format_duration(s->end - s->start, dur, sizeof dur);
     if (depth > MAX_INDENT_LEVELS)
         snprintf(level, sizeof level, "[level %zu] ", depth);
-    size_t used = indent_of(depth) + strlen(level) + width(s->name);
-    printf("%*s%s%s%*s  %10s  %-8s", (int)indent_of(depth), "", level, s->name,
-           (int)(used < name_col ? name_col - used : 0), "", dur,
-           g_kind_names[s->kind]);
-    if (s->status == 2)
-        printf("  ERROR%s%s%s", s->status_msg[0] ? " \"" : "", s->status_msg,
-               s->status_msg[0] ? "\"" : "");
-    else if (s->status == 1)
-        printf("  OK");
-    if (parent_service ? s->service != parent_service : multi_service)
-        printf("  [%s]", s->service);
-    if (s->attrs[0])
-        printf("  %s", s->attrs);
-    if (s->nevents)
-        printf("  (%" PRIu32 " event%s)", s->nevents,
-               s->nevents == 1 ? "" : "s");
+    /* The optional fields first, so the line carries no trailing blanks. */
+    tbuf tail = {.len = 0};
+    if (s->status == 2) {
+        tputs(&tail, "  ERROR");
+        if (s->status_msg[0]) {
+            tputs(&tail, " \"");
+            tputs(&tail, s->status_msg);
+            tputs(&tail, "\"");
+        }
+    } else if (s->status == 1) {
+        tputs(&tail, "  OK");
+    }
+    if (parent_service ? s->service != parent_service : multi_service) {
+        tputs(&tail, "  [");
+        tputs(&tail, s->service);
+        tputs(&tail, "]");
+    }
+    if (s->attrs[0]) {
+        tputs(&tail, "  ");
+        tputs(&tail, s->attrs);
+    }
+    if (s->nevents) {
+        snprintf(more, sizeof more, "  (%" PRIu32 " event%s)", s->nevents,
+                 s->nevents == 1 ? "" : "s");
+        tputs(&tail, more);
+    }
     if (s->mark == MARK_ORPHAN) {
         hex(s->parent_id, 8, pid);
-        printf("  <orphan: parent %s not found>", pid);
+        snprintf(more, sizeof more, "  <orphan: parent %s not found>", pid);
+        tputs(&tail, more);
     } else if (s->mark == MARK_CYCLE) {
-        printf("  <cycle: parent links loop>");
+        tputs(&tail, "  <cycle: parent links loop>");
     }
-    putchar('\n');
+    size_t used = indent_of(depth) + strlen(level) + width(s->name);
+    printf("%*s%s%s%*s  %10s  %-*s%s\n", (int)indent_of(depth), "", level,
+           s->name, (int)(used < name_col ? name_col - used : 0), "", dur,
+           tail.len ? 8 : 0, g_kind_names[s->kind], tail.data);
 }
 
 /* Depth-first walk from `from` (and its next siblings when `siblings`),
