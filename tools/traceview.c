@@ -578,7 +578,8 @@ static size_t find_span(size_t lo, size_t hi, const uint8_t id[8]) {
  * group into traces and link each trace's tree.  Returns the traces,
  * ordered by start time. */
 static tv_trace *build_traces(size_t *ntraces, size_t *scratch_cap) {
-    qsort(g_spans, g_nspans, sizeof *g_spans, cmp_ids);
+    if (g_nspans) /* qsort's array must not be NULL, even when empty */
+        qsort(g_spans, g_nspans, sizeof *g_spans, cmp_ids);
     size_t w = 0;
     for (size_t r = 0; r < g_nspans; r++) {
         if (w > 0 &&

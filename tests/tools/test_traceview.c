@@ -297,3 +297,17 @@ Test(traceview, bad_arguments_and_missing_files) {
     cr_expect(strstr(r.out, "<orphan: parent aaaaaaaaaaaaaaa1"), "%s", r.out);
     tool_result_free(&r);
 }
+
+/* Nothing to show is not an error (and sorts nothing: an empty array). */
+Test(traceview, empty_file) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/empty.jsonl", test_tmpdir());
+    write_file(path, "");
+    const char *argv[] = {g_bin, path, NULL};
+    tool_result r = tool_run(argv, NULL, NULL);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect_str_eq(r.out, "0 traces (0 shown), 0 spans, 0 errors, 0 "
+                            "orphans from 1 file\n");
+    cr_expect_str_eq(r.err, "");
+    tool_result_free(&r);
+}
