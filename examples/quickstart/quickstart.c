@@ -213,7 +213,9 @@ int main(void) {
     /* Read the effective settings before shutdown forgets them. */
     char path[512] = "";
     const char *exporters = otelc_config_get("OTEL_TRACES_EXPORTER", NULL);
-    if (exporters && strstr(exporters, "file"))
+    const char *disabled = otelc_config_get("OTEL_SDK_DISABLED", NULL);
+    if (exporters && strstr(exporters, "file") &&
+        !(disabled && !strcmp(disabled, "true")))
         snprintf(path, sizeof path, "%s",
                  otelc_config_get("OTELC_FILE_PATH", NULL));
 
