@@ -484,7 +484,13 @@ static void traces_summarize(tg_run *run, const tg_drive *dr, FILE *out) {
     fprintf(out, "  spans started:   %" PRIu64 "\n", f->tracer.spans_started);
     fprintf(out, "  spans sampled:   %" PRIu64 " (%" PRIu64 " not recording)\n",
             f->tracer.spans_sampled, f->tracer.spans_not_recording);
-    fprintf(out, "  spans exported:  %" PRIu64 "\n", f->total.spans_exported);
+    /* What the final flush left for shutdown to do: normally nothing; a
+     * flush that ran out of time shows here. */
+    uint64_t late = f->total.spans_exported - run->flushed.total.spans_exported;
+    fprintf(out, "  spans exported:  %" PRIu64, f->total.spans_exported);
+    if (late)
+        fprintf(out, " (%" PRIu64 " of them during shutdown)", late);
+    fputc('\n', out);
     fprintf(out,
             "  spans dropped:   %" PRIu64 " (queue full %" PRIu64
             ", export failed %" PRIu64 ", at shutdown %" PRIu64
