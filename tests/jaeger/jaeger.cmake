@@ -10,3 +10,4 @@ target_compile_definitions(otelc_jaeger_peer PUBLIC
   OTELC_TEST_THRIFT="${OTELC_THRIFT_COMPILER}")
 
 otelc_add_test(jaeger mapping LIBS otelc_jaeger_peer TIMEOUT 120)
+otelc_add_test(jaeger delivery LIBS otelc_jaeger_peer TIMEOUT 300)

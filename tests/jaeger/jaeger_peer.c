@@ -102,6 +102,12 @@ long long kv_int(const char *out, const char *key) {
     return strtoll(v, NULL, 10);
 }
 
+unsigned long long kv_u64(const char *out, const char *key) {
+    const char *v = find_key(out, key);
+    cr_assert_not_null(v, "no %s= in:\n%s", key, out);
+    return strtoull(v, NULL, 10);
+}
+
 const char *kv_str(const char *out, const char *key) {
     static char buf[4096];
     const char *v = find_key(out, key);

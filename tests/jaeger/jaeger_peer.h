@@ -25,6 +25,8 @@ void jpeer_stop(jaeger_peer *p);
 char *jpeer_query(jaeger_peer *p, const char *cmd, const char *arg);
 /* The integer value of "key=<n>" in query output; asserts presence. */
 long long kv_int(const char *out, const char *key);
+/* The same for an unsigned 64-bit value. */
+unsigned long long kv_u64(const char *out, const char *key);
 /* The value of "key=..." up to the end of line (static buffer). */
 const char *kv_str(const char *out, const char *key);
 
