@@ -11,3 +11,5 @@ target_compile_definitions(otelc_jaeger_peer PUBLIC
 
 otelc_add_test(jaeger mapping LIBS otelc_jaeger_peer TIMEOUT 120)
 otelc_add_test(jaeger delivery LIBS otelc_jaeger_peer TIMEOUT 300)
+otelc_add_test(jaeger failures LIBS otelc_jaeger_peer TIMEOUT 300)
+otelc_add_test(jaeger init LIBS otelc_jaeger_peer TIMEOUT 120)

@@ -84,6 +84,17 @@ char *jpeer_query(jaeger_peer *p, const char *cmd, const char *arg) {
     return out;
 }
 
+int jpeer_requests_seen(jaeger_peer *p) {
+    FILE *f = fopen(p->out, "r");
+    if (!f)
+        return 0;
+    int n = 0, c;
+    while ((c = fgetc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
 static const char *find_key(const char *out, const char *key) {
     size_t kl = strlen(key);
     for (const char *l = out; l && *l;) {

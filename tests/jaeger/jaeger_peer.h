@@ -23,6 +23,8 @@ void jpeer_start(jaeger_peer *p, const char *const *args);
 void jpeer_stop(jaeger_peer *p);
 /* Run jaeger_query.py CMD <record> [ARG]; returns its stdout (free()). */
 char *jpeer_query(jaeger_peer *p, const char *cmd, const char *arg);
+/* Requests recorded so far (lines in the record file), without forking. */
+int jpeer_requests_seen(jaeger_peer *p);
 /* The integer value of "key=<n>" in query output; asserts presence. */
 long long kv_int(const char *out, const char *key);
 /* The same for an unsigned 64-bit value. */
