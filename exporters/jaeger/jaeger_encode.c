@@ -40,8 +40,13 @@
 #include "sdk/internal.h"
 
 /* jaeger.thrift enums. */
-enum { TAG_STRING = 0, TAG_DOUBLE = 1, TAG_BOOL = 2, TAG_LONG = 3,
-       TAG_BINARY = 4 };
+enum {
+    TAG_STRING = 0,
+    TAG_DOUBLE = 1,
+    TAG_BOOL = 2,
+    TAG_LONG = 3,
+    TAG_BINARY = 4
+};
 enum { REF_CHILD_OF = 0, REF_FOLLOWS_FROM = 1 };
 
 void otelc__jaeger_enc_init(otelc__jaeger_enc *e) {
@@ -164,7 +169,7 @@ static int tag_attrs(otelc__jaeger_enc *e, otelc__buf *b,
     return count;
 }
 
-/* ---- references and logs -------------------------------------------------- */
+/* ---- references and logs ------------------------------------------------- */
 
 static void span_ref(otelc__buf *b, int32_t type, const uint8_t trace_id[16],
                      const uint8_t span_id[8]) {
@@ -228,7 +233,7 @@ static void log_link(otelc__jaeger_enc *e, otelc__buf *b,
     otelc__tb_stop(b);
 }
 
-/* ---- spans ------------------------------------------------------------------ */
+/* ---- spans --------------------------------------------------------------- */
 
 static const char *kind_name(otelc_span_kind k) {
     switch (k) {
@@ -332,8 +337,8 @@ void otelc__jaeger_encode_span(otelc__jaeger_enc *e, otelc__buf *b,
     otelc__tb_field_i32(
         b, 7, (s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0);
     otelc__tb_field_i64(b, 8, (int64_t)(s->start_time / 1000));
-    uint64_t dur = s->end_time > s->start_time ? s->end_time - s->start_time
-                                               : 0;
+    uint64_t dur =
+        s->end_time > s->start_time ? s->end_time - s->start_time : 0;
     otelc__tb_field_i64(b, 9, (int64_t)(dur / 1000));
 
     /* Tags: written with a placeholder count, removed again when empty. */
@@ -362,7 +367,7 @@ void otelc__jaeger_encode_span(otelc__jaeger_enc *e, otelc__buf *b,
     otelc__tb_stop(b);
 }
 
-/* ---- process and batch ---------------------------------------------------------- */
+/* ---- process and batch --------------------------------------------------- */
 
 static void encode_process(otelc__jaeger_enc *e, otelc__buf *b,
                            const otelc_resource *r) {

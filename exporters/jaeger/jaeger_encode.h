@@ -18,8 +18,8 @@
 #include "otelc/export.h"
 
 typedef struct otelc__jaeger_enc {
-    otelc__buf scratch;  /* JSON text of array attributes */
-    otelc__buf process;  /* the encoded Process of process_for */
+    otelc__buf scratch;                /* JSON text of array attributes */
+    otelc__buf process;                /* the encoded Process of process_for */
     const otelc_resource *process_for; /* cache key; NULL = none yet */
 } otelc__jaeger_enc;
 

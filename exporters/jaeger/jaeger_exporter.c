@@ -55,8 +55,9 @@ typedef struct jaeger_state {
  * one resource as fit.  Spans too large to fit alone are skipped (counted
  * in s->prog_too_large) by advancing *pos.  Returns the number of spans in
  * the request (0 when none is left or memory ran out: check body.oom). */
-static size_t build_request(jaeger_state *s, const otelc_span_data *const *spans,
-                            size_t n, size_t *pos) {
+static size_t build_request(jaeger_state *s,
+                            const otelc_span_data *const *spans, size_t n,
+                            size_t *pos) {
     otelc__buf *b = &s->body;
     while (*pos < n) {
         otelc__buf_reset(b);
@@ -82,8 +83,8 @@ static size_t build_request(jaeger_state *s, const otelc_span_data *const *spans
                 "jaeger exporter: span \"%.64s\" needs %zu bytes, more than "
                 "the request limit of %zu (OTELC_JAEGER_MAX_REQUEST_BYTES); "
                 "span dropped",
-                spans[i]->name, header + (b->len - mark) +
-                                    OTELC__JAEGER_BATCH_TRAILER,
+                spans[i]->name,
+                header + (b->len - mark) + OTELC__JAEGER_BATCH_TRAILER,
                 s->max_request);
             s->prog_too_large++;
             s->prog_seq = -1;
@@ -176,8 +177,8 @@ static void jaeger_free(void *st) {
     free(s);
 }
 
-static const otelc_span_exporter_ops jaeger_ops = {
-    "jaeger", jaeger_export, NULL, NULL, jaeger_free};
+static const otelc_span_exporter_ops jaeger_ops = {"jaeger", jaeger_export,
+                                                   NULL, NULL, jaeger_free};
 
 OTELC_API otelc_span_exporter *
 otelc_jaeger_exporter_new(const otelc_jaeger_options *o) {
@@ -197,8 +198,8 @@ otelc_jaeger_exporter_new(const otelc_jaeger_options *o) {
             : (uint32_t)otelc__cfg_int(OTELC_CFG_JAEGER_TIMEOUT, 10000);
     size_t max = o && o->max_request_bytes
                      ? o->max_request_bytes
-                     : (size_t)otelc__cfg_int(OTELC_CFG_JAEGER_MAX_REQUEST_BYTES,
-                                              4194304);
+                     : (size_t)otelc__cfg_int(
+                           OTELC_CFG_JAEGER_MAX_REQUEST_BYTES, 4194304);
     /* Below a few hundred bytes not even a small span fits; the
      * configuration enforces 1024, code gets the same floor. */
     if (max < 1024) {
@@ -211,8 +212,7 @@ otelc_jaeger_exporter_new(const otelc_jaeger_options *o) {
     jaeger_state *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    if (!otelc__jaeger_http_init(&s->http, endpoint, user, password,
-                                 timeout)) {
+    if (!otelc__jaeger_http_init(&s->http, endpoint, user, password, timeout)) {
         free(s);
         return NULL;
     }

@@ -47,8 +47,9 @@ bool otelc__jaeger_http_init(otelc__jaeger_http *h, const char *endpoint,
     memset(h, 0, sizeof *h);
     pthread_once(&g_curl_once, curl_init_once);
     if (g_curl_init_rc != CURLE_OK) {
-        otelc__diag(OTELC_DIAG_ERROR, "jaeger exporter: libcurl cannot "
-                                      "initialise: %s",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "jaeger exporter: libcurl cannot "
+                    "initialise: %s",
                     curl_easy_strerror(g_curl_init_rc));
         return false;
     }
@@ -70,8 +71,7 @@ bool otelc__jaeger_http_init(otelc__jaeger_http *h, const char *endpoint,
     else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
              (strcmp(scheme, "http") && strcmp(scheme, "https")))
         why = "the scheme must be http:// or https://";
-    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-             !host[0])
+    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
         why = "no host";
     curl_free(scheme);
     curl_free(host);
@@ -207,10 +207,10 @@ otelc__jaeger_post otelc__jaeger_http_post(otelc__jaeger_http *h,
     h->last_curl_code = (int)rc;
     if (rc != CURLE_OK) {
         bool retry = curl_error_retryable(rc);
-        otelc__diag_limited(
-            &h->rl, OTELC_DIAG_WARN, "jaeger exporter: POST %s failed: %s%s%s",
-            h->url, curl_easy_strerror(rc), h->errbuf[0] ? ": " : "",
-            h->errbuf);
+        otelc__diag_limited(&h->rl, OTELC_DIAG_WARN,
+                            "jaeger exporter: POST %s failed: %s%s%s", h->url,
+                            curl_easy_strerror(rc), h->errbuf[0] ? ": " : "",
+                            h->errbuf);
         return retry ? OTELC__JAEGER_POST_RETRY : OTELC__JAEGER_POST_FAIL;
     }
     long status = 0;
@@ -229,12 +229,11 @@ otelc__jaeger_post otelc__jaeger_http_post(otelc__jaeger_http *h,
     for (size_t i = 0; i < h->resp_len; i++)
         if ((unsigned char)h->resp[i] < 0x20)
             h->resp[i] = ' ';
-    otelc__diag_limited(&h->rl, OTELC_DIAG_WARN,
-                        "jaeger exporter: POST %s answered HTTP %ld%s%s%s%s",
-                        h->url, status,
-                        retry ? " (retryable)" : " (not retried)",
-                        status == 413 ? " (lower OTELC_JAEGER_MAX_REQUEST_BYTES)"
-                                      : "",
-                        h->resp_len ? ": " : "", h->resp);
+    otelc__diag_limited(
+        &h->rl, OTELC_DIAG_WARN,
+        "jaeger exporter: POST %s answered HTTP %ld%s%s%s%s", h->url, status,
+        retry ? " (retryable)" : " (not retried)",
+        status == 413 ? " (lower OTELC_JAEGER_MAX_REQUEST_BYTES)" : "",
+        h->resp_len ? ": " : "", h->resp);
     return retry ? OTELC__JAEGER_POST_RETRY : OTELC__JAEGER_POST_FAIL;
 }

@@ -20,20 +20,20 @@ typedef enum otelc__jaeger_post {
 } otelc__jaeger_post;
 
 typedef struct otelc__jaeger_http {
-    void *curl;            /* CURL *, created lazily and per process */
-    pid_t curl_pid;        /* the process that created `curl` */
-    void *headers;         /* struct curl_slist * */
+    void *curl;     /* CURL *, created lazily and per process */
+    pid_t curl_pid; /* the process that created `curl` */
+    void *headers;  /* struct curl_slist * */
     char *url;
-    char *user;            /* NULL = no authentication */
+    char *user; /* NULL = no authentication */
     char *password;
-    uint32_t timeout_ms;   /* per request, before the export deadline */
+    uint32_t timeout_ms; /* per request, before the export deadline */
     const char *content_type;
     otelc__ratelimit rl;
     /* The last outcome, for diagnostics and tests. */
-    long last_status;      /* HTTP status, 0 when none was received */
-    int last_curl_code;    /* CURLcode */
-    char errbuf[256];      /* CURL_ERROR_SIZE */
-    char resp[200];        /* start of the last response body */
+    long last_status;   /* HTTP status, 0 when none was received */
+    int last_curl_code; /* CURLcode */
+    char errbuf[256];   /* CURL_ERROR_SIZE */
+    char resp[200];     /* start of the last response body */
     size_t resp_len;
 } otelc__jaeger_http;
 

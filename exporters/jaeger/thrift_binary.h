@@ -139,8 +139,7 @@ static inline void otelc__tb_field_bool(otelc__buf *b, int16_t id, bool v) {
     b->len += 4;
 }
 
-static inline void otelc__tb_field_double(otelc__buf *b, int16_t id,
-                                          double v) {
+static inline void otelc__tb_field_double(otelc__buf *b, int16_t id, double v) {
     uint64_t bits;
     memcpy(&bits, &v, 8);
     unsigned char *p = otelc__tb_room(b, 11);

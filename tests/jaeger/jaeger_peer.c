@@ -62,8 +62,7 @@ void jpeer_start(jaeger_peer *p, const char *const *args) {
     close(fd[0]);
     cr_assert(sscanf(line, "PORT %d", &p->port) == 1,
               "the Jaeger receiver did not start (got \"%s\")", line);
-    snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d/api/traces",
-             p->port);
+    snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d/api/traces", p->port);
 }
 
 void jpeer_stop(jaeger_peer *p) {

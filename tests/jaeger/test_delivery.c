@@ -38,8 +38,7 @@ static void pipe_init(pipe_ *x, const otelc_jaeger_options *jo,
     cr_assert_not_null(e);
     x->proc = otelc_batch_span_processor_new(e, bo);
     cr_assert_not_null(x->proc);
-    cr_assert_eq(otelc_tracer_provider_add_processor(x->p, x->proc),
-                 OTELC_OK);
+    cr_assert_eq(otelc_tracer_provider_add_processor(x->p, x->proc), OTELC_OK);
     x->t = otelc_tracer_get(x->p, "delivery", "1");
 }
 
@@ -102,8 +101,9 @@ Test(jaeger_delivery, hundred_thousand_spans_arrive_exactly_once,
     cr_assert_eq(kv_int(sum, "failed"), 0, "%s", sum);
     cr_assert_eq(kv_int(sum, "spans"), N, "%s", sum);
     cr_assert_eq(kv_int(sum, "unique"), N, "%s", sum);
-    cr_assert_eq(kv_u64(sum, "idsum"), idsum, "the ids sent are the ids "
-                                              "received");
+    cr_assert_eq(kv_u64(sum, "idsum"), idsum,
+                 "the ids sent are the ids "
+                 "received");
     cr_assert_eq(kv_int(sum, "accepted_seq_dups"), 0);
     free(sum);
 }
@@ -185,9 +185,9 @@ Test(jaeger_delivery, batches_are_split_to_the_request_size_limit,
     cr_assert_eq(st.spans_exported, 300);
     cr_assert_eq(st.dropped_rejected, 1, "the oversized span is counted");
     cr_assert_eq(st.dropped_export, 0);
-    cr_assert_eq(diag_count("span \"big\" needs", "request limit of 2048",
-                            NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(
+        diag_count("span \"big\" needs", "request limit of 2048", NULL), 1,
+        "%s", diag_captured());
     otelc_tracer_provider_free(x.p);
 
     char *sum = jpeer_query(&g_peer, "summary", NULL);
@@ -260,8 +260,7 @@ Test(jaeger_delivery, retry_of_a_split_batch_resumes_after_delivered_parts,
  * dropped, and only the rest is counted as dropped. */
 Test(jaeger_delivery, split_batch_given_up_counts_only_the_undelivered,
      .fini = teardown, .timeout = 60) {
-    const char *args[] = {"--fail-requests", "3", "--fail-status", "400",
-                          NULL};
+    const char *args[] = {"--fail-requests", "3", "--fail-status", "400", NULL};
     jpeer_start(&g_peer, args);
     diag_capture_start();
     otelc_jaeger_options jo = {.endpoint = g_peer.url,
@@ -284,8 +283,8 @@ Test(jaeger_delivery, split_batch_given_up_counts_only_the_undelivered,
     cr_assert_eq(st.export_retries, 0);
     cr_assert_eq(st.spans_exported, (uint64_t)delivered);
     cr_assert_eq(st.dropped_export, (uint64_t)(N - delivered));
-    cr_assert_geq(diag_count("answered HTTP 400", "not retried", NULL), 1,
-                  "%s", diag_captured());
+    cr_assert_geq(diag_count("answered HTTP 400", "not retried", NULL), 1, "%s",
+                  diag_captured());
     free(sum);
     otelc_tracer_provider_free(x.p);
 }

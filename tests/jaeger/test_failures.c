@@ -50,9 +50,9 @@ Test(jaeger_failures, collector_that_never_answers_shutdown_meets_deadline,
     otelc_options_set_env_file(o, NULL);
     cr_assert_eq(otelc_options_set(o, "OTEL_TRACES_EXPORTER", "jaeger"),
                  OTELC_OK);
-    cr_assert_eq(otelc_options_set(o, "OTEL_EXPORTER_JAEGER_ENDPOINT",
-                                   g_peer.url),
-                 OTELC_OK);
+    cr_assert_eq(
+        otelc_options_set(o, "OTEL_EXPORTER_JAEGER_ENDPOINT", g_peer.url),
+        OTELC_OK);
     cr_assert_eq(otelc_options_set(o, "OTEL_BSP_SCHEDULE_DELAY", "50"),
                  OTELC_OK);
     cr_assert_eq(otelc_init(o), OTELC_OK);
@@ -104,8 +104,8 @@ Test(jaeger_failures, request_timeout_bounds_each_attempt, .fini = teardown,
     cr_assert_geq(ps.export_retries, 1, "timeouts are retried");
     cr_assert_geq(jpeer_requests_seen(&g_peer), 2);
     cr_assert_leq(took, 2500.0 + 500.0, "the export timeout bounds retries");
-    cr_assert_geq(diag_count("jaeger exporter: POST", "Timeout", NULL), 1,
-                  "%s", diag_captured());
+    cr_assert_geq(diag_count("jaeger exporter: POST", "Timeout", NULL), 1, "%s",
+                  diag_captured());
     otelc_tracer_provider_free(p);
 }
 
@@ -113,8 +113,7 @@ Test(jaeger_failures, unreachable_collector_is_retried_then_dropped,
      .fini = teardown, .timeout = 60) {
     diag_capture_start();
     char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/traces",
-             closed_port());
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/traces", closed_port());
     otelc_jaeger_options jo = {.endpoint = url};
     otelc_batch_options bo = {.schedule_delay_ms = 60000,
                               .export_timeout_ms = 2500};
@@ -132,8 +131,7 @@ Test(jaeger_failures, unreachable_collector_is_retried_then_dropped,
     cr_assert_leq(took, 2500.0 + 500.0, "the export timeout bounds retries");
     cr_assert_geq(diag_count("jaeger exporter: POST", url, "failed", NULL), 1,
                   "%s", diag_captured());
-    cr_assert_geq(diag_count("items dropped", NULL), 1, "%s",
-                  diag_captured());
+    cr_assert_geq(diag_count("items dropped", NULL), 1, "%s", diag_captured());
     otelc_tracer_provider_free(p);
 }
 
@@ -142,9 +140,8 @@ Test(jaeger_failures, client_errors_are_not_retried, .fini = teardown,
     const char *args[] = {"--status", "401", NULL};
     jpeer_start(&g_peer, args);
     diag_capture_start();
-    otelc_jaeger_options jo = {.endpoint = g_peer.url,
-                               .user = "u",
-                               .password = "wrong"};
+    otelc_jaeger_options jo = {
+        .endpoint = g_peer.url, .user = "u", .password = "wrong"};
     otelc_batch_options bo = {.schedule_delay_ms = 60000};
     otelc_span_processor *proc;
     otelc_tracer_provider *p = pipeline(&jo, &bo, &proc);
@@ -156,8 +153,8 @@ Test(jaeger_failures, client_errors_are_not_retried, .fini = teardown,
     cr_assert_eq(ps.export_retries, 0);
     cr_assert_eq(ps.dropped_export, 7);
     cr_assert_eq(ps.spans_exported, 0);
-    cr_assert_eq(diag_count("answered HTTP 401", "not retried", NULL), 1,
-                 "%s", diag_captured());
+    cr_assert_eq(diag_count("answered HTTP 401", "not retried", NULL), 1, "%s",
+                 diag_captured());
     otelc_tracer_provider_free(p);
     char *sum = jpeer_query(&g_peer, "summary", NULL);
     cr_assert_eq(kv_int(sum, "requests"), 1, "%s", sum);
@@ -178,29 +175,28 @@ Test(jaeger_failures, bad_endpoints_are_diagnosed, .fini = teardown) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         otelc_jaeger_options jo = {.endpoint = bad[i].endpoint};
-        cr_assert_null(otelc_jaeger_exporter_new(&jo), "%s",
-                       bad[i].endpoint);
+        cr_assert_null(otelc_jaeger_exporter_new(&jo), "%s", bad[i].endpoint);
         char quoted[128];
         snprintf(quoted, sizeof quoted, "\"%s\"", bad[i].endpoint);
-        cr_assert_eq(diag_count("jaeger exporter: endpoint", quoted,
-                                bad[i].why, NULL),
-                     1, "%s:\n%s", bad[i].endpoint, diag_captured());
+        cr_assert_eq(
+            diag_count("jaeger exporter: endpoint", quoted, bad[i].why, NULL),
+            1, "%s:\n%s", bad[i].endpoint, diag_captured());
     }
 
     /* Through the configuration: a value that is not a URL at all is
      * rejected by the loader (default kept); one that passes the loader's
      * check but not libcurl's is rejected when the exporter is created. */
     otelc_options *o = otelc_options_new();
-    cr_assert_eq(otelc_options_set(o, "OTEL_EXPORTER_JAEGER_ENDPOINT",
-                                   "not a url"),
-                 OTELC_ECONFIG);
-    cr_assert_geq(diag_count("OTEL_EXPORTER_JAEGER_ENDPOINT", "not a url",
-                             NULL),
-                  1, "%s", diag_captured());
+    cr_assert_eq(
+        otelc_options_set(o, "OTEL_EXPORTER_JAEGER_ENDPOINT", "not a url"),
+        OTELC_ECONFIG);
+    cr_assert_geq(
+        diag_count("OTEL_EXPORTER_JAEGER_ENDPOINT", "not a url", NULL), 1, "%s",
+        diag_captured());
     otelc_options_free(o);
 
-    setenv("OTEL_EXPORTER_JAEGER_ENDPOINT",
-           "http://127.0.0.1:70000/api/traces", 1);
+    setenv("OTEL_EXPORTER_JAEGER_ENDPOINT", "http://127.0.0.1:70000/api/traces",
+           1);
     otelc__config_reset();
     otelc_status st = OTELC_OK;
     cr_assert_null(otelc_span_exporter_create("jaeger", &st));

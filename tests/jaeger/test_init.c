@@ -23,9 +23,9 @@ static void init_with(const char *exporters, const char *service) {
     otelc_options_set_env_file(o, NULL);
     cr_assert_eq(otelc_options_set(o, "OTEL_TRACES_EXPORTER", exporters),
                  OTELC_OK);
-    cr_assert_eq(otelc_options_set(o, "OTEL_EXPORTER_JAEGER_ENDPOINT",
-                                   g_peer.url),
-                 OTELC_OK);
+    cr_assert_eq(
+        otelc_options_set(o, "OTEL_EXPORTER_JAEGER_ENDPOINT", g_peer.url),
+        OTELC_OK);
     char otlp[128];
     snprintf(otlp, sizeof otlp, "http://127.0.0.1:%d", closed_port());
     cr_assert_eq(otelc_options_set(o, "OTEL_EXPORTER_OTLP_ENDPOINT", otlp),
@@ -96,8 +96,9 @@ Test(jaeger_init, otlp_and_jaeger_each_get_a_batch_worker, .fini = teardown,
     otelc_tracer_provider_force_flush(otelc_tracer_provider_global(), 3000);
     otelc_processor_stats st;
     otelc_span_processor_stats(proc, &st);
-    cr_assert_eq(st.spans_exported, 1, "the Jaeger worker does not wait for "
-                                       "a failing OTLP one");
+    cr_assert_eq(st.spans_exported, 1,
+                 "the Jaeger worker does not wait for "
+                 "a failing OTLP one");
     otelc_shutdown(3000);
     char *sum = jpeer_query(&g_peer, "summary", NULL);
     cr_assert_eq(kv_int(sum, "spans"), 1, "%s", sum);

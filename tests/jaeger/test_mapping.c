@@ -70,14 +70,15 @@ static void expect_process(char *o, size_t cap, const otelc_resource *r) {
         if (a[i].value.type == OTELC_VALUE_STRING) {
             cr_assert_null(strpbrk(a[i].value.u.s, "\"\\"));
             len += (size_t)snprintf(o + len, cap - len,
-                                    "process.tag=%s:STRING:\"%s\"\n",
-                                    a[i].key, a[i].value.u.s);
+                                    "process.tag=%s:STRING:\"%s\"\n", a[i].key,
+                                    a[i].value.u.s);
         } else if (a[i].value.type == OTELC_VALUE_INT) {
             len += (size_t)snprintf(o + len, cap - len,
                                     "process.tag=%s:LONG:%lld\n", a[i].key,
                                     (long long)a[i].value.u.i);
         } else {
-            cr_assert(false, "unexpected resource attribute type for %s", a[i].key);
+            cr_assert(false, "unexpected resource attribute type for %s",
+                      a[i].key);
         }
     }
 }
@@ -110,12 +111,12 @@ Test(jaeger_mapping, every_field_of_a_span_that_uses_every_feature,
     cr_assert_not_null(parent);
 
     otelc_link links[2] = {0};
-    static const uint8_t l1t[16] = {0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
-                                    0xa7, 0xa8, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t l1t[16] = {
+        0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0, 0, 0, 0, 0, 0, 0, 1};
     static const uint8_t l1s[8] = {0xfe, 0xdc, 0xba, 0x98,
                                    0x76, 0x54, 0x32, 0x10};
-    static const uint8_t l2t[16] = {0, 0, 0, 0, 0, 0, 0, 0xff,
-                                    0x11, 0x11, 0x11, 0x11,
+    static const uint8_t l2t[16] = {0,    0,    0,    0,    0,    0,
+                                    0,    0xff, 0x11, 0x11, 0x11, 0x11,
                                     0x11, 0x11, 0x11, 0x11};
     static const uint8_t l2s[8] = {0, 0, 0, 0, 0, 0, 0, 2};
     otelc_attribute lattrs[] = {OTELC_ATTR_STR("link.kind", "batch"),
@@ -174,53 +175,52 @@ Test(jaeger_mapping, every_field_of_a_span_that_uses_every_feature,
     char want[8192] = "";
     expect_process(want, sizeof want, otelc_tracer_provider_resource(p));
     size_t len = strlen(want);
-    snprintf(
-        want + len, sizeof want - len,
-        "traceIdLow=" TRACE_LOW "\n"
-        "traceIdHigh=" TRACE_HIGH "\n"
-        "spanId=%lld\n"
-        "parentSpanId=" PARENT_ID "\n"
-        "operationName=full\n"
-        "ref=CHILD_OF:" TRACE_LOW ":" TRACE_HIGH ":" PARENT_ID "\n"
-        "ref=FOLLOWS_FROM:1:-6799692559826901080:-81985529216486896\n"
-        "ref=FOLLOWS_FROM:1229782938247303441:255:2\n"
-        "flags=1\n"
-        "startTime=1700000000123456\n"
-        "duration=2500\n"
-        "tag=http.method:STRING:\"GET\"\n"
-        "tag=ok:BOOL:true\n"
-        "tag=count:LONG:-42\n"
-        "tag=ratio:DOUBLE:2.5\n"
-        "tag=names:STRING:\"[\\\"a\\\",\\\"b c\\\",\\\"\xc3\xa9\\\"]\"\n"
-        "tag=flags:STRING:\"[true,false]\"\n"
-        "tag=ints:STRING:\"[1,-2,9223372036854775807]\"\n"
-        "tag=dbls:STRING:\"[1.5,-0.25]\"\n"
-        "tag=blob:BINARY:00ff10\n"
-        "tag=otel.scope.name:STRING:\"test.scope\"\n"
-        "tag=otel.library.name:STRING:\"test.scope\"\n"
-        "tag=otel.scope.version:STRING:\"1.2.3\"\n"
-        "tag=otel.library.version:STRING:\"1.2.3\"\n"
-        "tag=span.kind:STRING:\"server\"\n"
-        "tag=otel.status_code:STRING:\"ERROR\"\n"
-        "tag=otel.status_description:STRING:\"boom: bad input\"\n"
-        "tag=error:BOOL:true\n"
-        "tag=otel.dropped_attributes_count:LONG:2\n"
-        "tag=otel.dropped_events_count:LONG:1\n"
-        "tag=otel.dropped_links_count:LONG:1\n"
-        "log=1700000000123456\n"
-        "  field=event:STRING:\"link\"\n"
-        "  field=trace_id:STRING:\"a1a2a3a4a5a6a7a80000000000000001\"\n"
-        "  field=span_id:STRING:\"fedcba9876543210\"\n"
-        "  field=link.kind:STRING:\"batch\"\n"
-        "  field=otel.dropped_attributes_count:LONG:1\n"
-        "log=1700000000124457\n"
-        "  field=event:STRING:\"cache.miss\"\n"
-        "  field=key:STRING:\"user:1\"\n"
-        "  field=hit:BOOL:false\n"
-        "  field=otel.dropped_attributes_count:LONG:1\n"
-        "log=1700000000125456\n"
-        "  field=event:STRING:\"override\"\n",
-        sid(sc.span_id));
+    snprintf(want + len, sizeof want - len,
+             "traceIdLow=" TRACE_LOW "\n"
+             "traceIdHigh=" TRACE_HIGH "\n"
+             "spanId=%lld\n"
+             "parentSpanId=" PARENT_ID "\n"
+             "operationName=full\n"
+             "ref=CHILD_OF:" TRACE_LOW ":" TRACE_HIGH ":" PARENT_ID "\n"
+             "ref=FOLLOWS_FROM:1:-6799692559826901080:-81985529216486896\n"
+             "ref=FOLLOWS_FROM:1229782938247303441:255:2\n"
+             "flags=1\n"
+             "startTime=1700000000123456\n"
+             "duration=2500\n"
+             "tag=http.method:STRING:\"GET\"\n"
+             "tag=ok:BOOL:true\n"
+             "tag=count:LONG:-42\n"
+             "tag=ratio:DOUBLE:2.5\n"
+             "tag=names:STRING:\"[\\\"a\\\",\\\"b c\\\",\\\"\xc3\xa9\\\"]\"\n"
+             "tag=flags:STRING:\"[true,false]\"\n"
+             "tag=ints:STRING:\"[1,-2,9223372036854775807]\"\n"
+             "tag=dbls:STRING:\"[1.5,-0.25]\"\n"
+             "tag=blob:BINARY:00ff10\n"
+             "tag=otel.scope.name:STRING:\"test.scope\"\n"
+             "tag=otel.library.name:STRING:\"test.scope\"\n"
+             "tag=otel.scope.version:STRING:\"1.2.3\"\n"
+             "tag=otel.library.version:STRING:\"1.2.3\"\n"
+             "tag=span.kind:STRING:\"server\"\n"
+             "tag=otel.status_code:STRING:\"ERROR\"\n"
+             "tag=otel.status_description:STRING:\"boom: bad input\"\n"
+             "tag=error:BOOL:true\n"
+             "tag=otel.dropped_attributes_count:LONG:2\n"
+             "tag=otel.dropped_events_count:LONG:1\n"
+             "tag=otel.dropped_links_count:LONG:1\n"
+             "log=1700000000123456\n"
+             "  field=event:STRING:\"link\"\n"
+             "  field=trace_id:STRING:\"a1a2a3a4a5a6a7a80000000000000001\"\n"
+             "  field=span_id:STRING:\"fedcba9876543210\"\n"
+             "  field=link.kind:STRING:\"batch\"\n"
+             "  field=otel.dropped_attributes_count:LONG:1\n"
+             "log=1700000000124457\n"
+             "  field=event:STRING:\"cache.miss\"\n"
+             "  field=key:STRING:\"user:1\"\n"
+             "  field=hit:BOOL:false\n"
+             "  field=otel.dropped_attributes_count:LONG:1\n"
+             "log=1700000000125456\n"
+             "  field=event:STRING:\"override\"\n",
+             sid(sc.span_id));
     cr_assert_str_eq(got, want);
     free(got);
 
@@ -280,7 +280,8 @@ Test(jaeger_mapping, kinds_status_and_parents, .fini = teardown,
         snprintf(line, sizeof line, "ref=CHILD_OF:%lld:%lld:%lld\n",
                  sid(rc.trace_id + 8), sid(rc.trace_id), sid(rc.span_id));
         cr_assert_not_null(strstr(got, line), "%s", got);
-        cr_assert_not_null(strstr(got, "tag=otel.scope.name:STRING:\"kinds\"\n"));
+        cr_assert_not_null(
+            strstr(got, "tag=otel.scope.name:STRING:\"kinds\"\n"));
         cr_assert_null(strstr(got, "otel.scope.version"), "%s", got);
         if (i == 0) {
             cr_assert_not_null(
@@ -306,9 +307,8 @@ Test(jaeger_mapping, kinds_status_and_parents, .fini = teardown,
 Test(jaeger_mapping, content_type_auth_path_and_sequence_numbers,
      .fini = teardown, .timeout = 60) {
     jpeer_start(&g_peer, NULL);
-    otelc_jaeger_options jo = {.endpoint = g_peer.url,
-                               .user = "alice",
-                               .password = "s3cr:et"};
+    otelc_jaeger_options jo = {
+        .endpoint = g_peer.url, .user = "alice", .password = "s3cr:et"};
     otelc_tracer_provider *p = provider(NULL, &jo);
     otelc_tracer *t = otelc_tracer_get(p, "hdr", "1");
     for (int i = 0; i < 3; i++) {
@@ -333,8 +333,8 @@ Test(jaeger_mapping, content_type_auth_path_and_sequence_numbers,
     jpeer_start(&g_peer, NULL);
     otelc_jaeger_options jo2 = {.endpoint = g_peer.url, .user = ""};
     p = provider(NULL, &jo2);
-    otelc_span_end(otelc_span_start(otelc_tracer_get(p, "hdr", NULL), "y",
-                                    NULL));
+    otelc_span_end(
+        otelc_span_start(otelc_tracer_get(p, "hdr", NULL), "y", NULL));
     cr_assert_eq(otelc_tracer_provider_force_flush(p, 10000), OTELC_OK);
     otelc_tracer_provider_free(p);
     sum = jpeer_query(&g_peer, "summary", NULL);
