@@ -89,7 +89,6 @@ bool otelc__jaeger_http_init(otelc__jaeger_http *h, const char *endpoint,
         h->password = otelc__strdup(password ? password : "");
     }
     h->timeout_ms = timeout_ms ? timeout_ms : 10000;
-    h->content_type = "application/x-thrift";
     struct curl_slist *hd = NULL, *t;
     if ((t = curl_slist_append(hd, "Content-Type: application/x-thrift")))
         hd = t;
@@ -198,8 +197,9 @@ otelc__jaeger_post otelc__jaeger_http_post(otelc__jaeger_http *h,
     long t = (long)(left_ms < h->timeout_ms ? left_ms : h->timeout_ms);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, t);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, t);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+    /* The size first: the body is binary, never measured with strlen(). */
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     h->errbuf[0] = '\0';
     h->resp_len = 0;
     h->resp[0] = '\0';

@@ -27,7 +27,6 @@ typedef struct otelc__jaeger_http {
     char *user; /* NULL = no authentication */
     char *password;
     uint32_t timeout_ms; /* per request, before the export deadline */
-    const char *content_type;
     otelc__ratelimit rl;
     /* The last outcome, for diagnostics and tests. */
     long last_status;   /* HTTP status, 0 when none was received */
