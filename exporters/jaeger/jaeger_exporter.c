@@ -74,6 +74,7 @@ static size_t build_request(jaeger_state *s,
                 k++;
                 continue;
             }
+            size_t span_len = b->len - mark;
             b->len = mark;
             if (k)
                 break; /* the request is full; this span starts the next */
@@ -84,7 +85,7 @@ static size_t build_request(jaeger_state *s,
                 "the request limit of %zu (OTELC_JAEGER_MAX_REQUEST_BYTES); "
                 "span dropped",
                 spans[i]->name,
-                header + (b->len - mark) + OTELC__JAEGER_BATCH_TRAILER,
+                header + span_len + OTELC__JAEGER_BATCH_TRAILER,
                 s->max_request);
             s->prog_too_large++;
             s->prog_seq = -1;
@@ -125,8 +126,9 @@ static otelc_export_result jaeger_export(void *st,
         if (s->body.oom) {
             otelc__diag_limited(&s->rl_oom, OTELC_DIAG_ERROR,
                                 "jaeger exporter: out of memory encoding a "
-                                "request; %zu spans dropped",
-                                n - s->prog_pos);
+                                "request of up to %zu bytes; the rest of the "
+                                "batch is dropped",
+                                s->max_request);
             otelc__buf_free(&s->body);
             result = OTELC_EXPORT_FAILURE;
             break;
