@@ -7,6 +7,7 @@
  * specification's rule (big-endian bytes reinterpreted as signed i64), not
  * with the encoder's code.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,4 +342,62 @@ Test(jaeger_mapping, content_type_auth_path_and_sequence_numbers,
     cr_assert_eq(kv_int(sum, "accepted"), 1, "%s", sum);
     cr_assert_str_eq(kv_str(sum, "auths"), "-");
     free(sum);
+}
+
+Test(jaeger_mapping, edge_values_decode_exactly, .fini = teardown,
+     .timeout = 60) {
+    jpeer_start(&g_peer, NULL);
+    otelc_jaeger_options jo = {.endpoint = g_peer.url};
+    otelc_tracer_provider *p = provider(NULL, &jo);
+    otelc_tracer *t = otelc_tracer_get(p, "edge", "");
+    otelc_span *s = otelc_span_start(t, "edge", NULL);
+    static char big[70001];
+    memset(big, 'z', sizeof big - 1);
+    static const double specials[] = {NAN, INFINITY, -INFINITY};
+    otelc_attribute attrs[] = {
+        OTELC_ATTR_INT("min", INT64_MIN),
+        OTELC_ATTR_INT("max", INT64_MAX),
+        OTELC_ATTR_DOUBLE("nan", NAN),
+        OTELC_ATTR_DOUBLE("neg_inf", -INFINITY),
+        OTELC_ATTR_DOUBLE("tiny", 5e-324),
+        OTELC_ATTR_STR("empty", ""),
+        OTELC_ATTR_STR("big", big),
+        OTELC_ATTR_DOUBLE_ARRAY("specials", specials, 3),
+        OTELC_ATTR_STR_ARRAY("none", NULL, 0),
+    };
+    otelc_span_set_attributes(s, attrs, N_ELEMS(attrs));
+    otelc_span_add_event(s, "", NULL, 0);
+    otelc_span_set_status(s, OTELC_STATUS_ERROR, NULL);
+    otelc_span_end(s);
+    cr_assert_eq(otelc_tracer_provider_force_flush(p, 10000), OTELC_OK);
+    otelc_tracer_provider_free(p);
+
+    char *got = jpeer_query(&g_peer, "span", "edge");
+    static const char *const lines[] = {
+        "tag=min:LONG:-9223372036854775808\n",
+        "tag=max:LONG:9223372036854775807\n",
+        "tag=nan:DOUBLE:nan\n",
+        "tag=neg_inf:DOUBLE:-inf\n",
+        "tag=tiny:DOUBLE:5e-324\n",
+        "tag=empty:STRING:\"\"\n",
+        "tag=specials:STRING:\"[\\\"NaN\\\",\\\"Infinity\\\",\\\"-Infinity\\\"]"
+        "\"\n",
+        "tag=none:STRING:\"[]\"\n",
+        "tag=otel.scope.name:STRING:\"edge\"\n",
+        "tag=otel.status_code:STRING:\"ERROR\"\n",
+        "tag=error:BOOL:true\n",
+        "  field=event:STRING:\"\"\n",
+    };
+    for (size_t i = 0; i < N_ELEMS(lines); i++)
+        cr_assert_not_null(strstr(got, lines[i]), "missing %s", lines[i]);
+    /* No description without one, no version tag for an empty version. */
+    cr_assert_null(strstr(got, "otel.status_description"));
+    cr_assert_null(strstr(got, "otel.scope.version"));
+    cr_assert_null(strstr(got, "otel.library.version"));
+    char *b = strstr(got, "tag=big:STRING:\"");
+    cr_assert_not_null(b);
+    b += strlen("tag=big:STRING:\"");
+    cr_assert_eq(strspn(b, "z"), sizeof big - 1);
+    cr_assert_eq(b[sizeof big - 1], '"');
+    free(got);
 }
