@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "jaeger/jaeger_peer.h"
+#include "sdk/span_int.h"
 #include "support/test_support.h"
 
 #include <otelc/jaeger.h>
@@ -291,4 +292,63 @@ Test(jaeger_delivery, split_batch_given_up_counts_only_the_undelivered,
                   diag_captured());
     free(sum);
     otelc_tracer_provider_free(x.p);
+}
+
+/* A Batch has one Process: spans of different resources in one export
+ * call go out as separate requests, each with its own process.  (White-box:
+ * the exporter is called directly, as its worker would.) */
+Test(jaeger_delivery, one_request_per_resource, .fini = teardown,
+     .timeout = 60) {
+    jpeer_start(&g_peer, NULL);
+    otelc_attribute ra[] = {OTELC_ATTR_STR("service.name", "svc-a")};
+    otelc_attribute rb[] = {OTELC_ATTR_STR("service.name", "svc-b")};
+    otelc_resource *res_a = otelc_resource_new(ra, 1);
+    otelc_resource *res_b = otelc_resource_new(rb, 1);
+    otelc_scope_info scope = {"direct", ""};
+    otelc_span_data spans[4];
+    const otelc_span_data *ptrs[4];
+    static const char *const names[] = {"a1", "a2", "b1", "a3"};
+    for (int i = 0; i < 4; i++) {
+        memset(&spans[i], 0, sizeof spans[i]);
+        spans[i].context.trace_id[15] = 1;
+        spans[i].context.span_id[7] = (uint8_t)(i + 1);
+        spans[i].context.trace_flags = OTELC_TRACE_FLAG_SAMPLED;
+        spans[i].name = names[i];
+        spans[i].trace_state = "";
+        spans[i].status_description = "";
+        spans[i].start_time = 1700000000000000000ull;
+        spans[i].end_time = spans[i].start_time + 1000;
+        spans[i].scope = &scope;
+        spans[i].resource = names[i][0] == 'a' ? res_a : res_b;
+        ptrs[i] = &spans[i];
+    }
+    otelc_jaeger_options jo = {.endpoint = g_peer.url};
+    otelc_span_exporter *e = otelc_jaeger_exporter_new(&jo);
+    cr_assert_not_null(e);
+    otelc_export_context ctx = {otelc_monotonic_ns() + 10000000000ull, 0, 0, 1};
+    cr_assert_eq(e->ops->export_spans(e->state, ptrs, 4, &ctx),
+                 OTELC_EXPORT_SUCCESS);
+    otelc_span_exporter_free(e);
+    otelc_resource_free(res_a);
+    otelc_resource_free(res_b);
+
+    char *reqs = jpeer_query(&g_peer, "requests", NULL);
+    int n1, n2, n3;
+    cr_assert_eq(sscanf(reqs,
+                        "%*d %*d %d %*d %*s\n%*d %*d %d %*d %*s\n"
+                        "%*d %*d %d",
+                        &n1, &n2, &n3),
+                 3, "%s", reqs);
+    cr_assert_eq(n1, 2, "%s", reqs);
+    cr_assert_eq(n2, 1, "%s", reqs);
+    cr_assert_eq(n3, 1, "%s", reqs);
+    free(reqs);
+    const char *want[] = {"a1", "svc-a", "b1", "svc-b", "a3", "svc-a"};
+    for (int i = 0; i < 6; i += 2) {
+        char *got = jpeer_query(&g_peer, "span", want[i]);
+        char line[64];
+        snprintf(line, sizeof line, "process.serviceName=%s\n", want[i + 1]);
+        cr_assert_not_null(strstr(got, line), "%s", got);
+        free(got);
+    }
 }
