@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
+#include <ftw.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
@@ -41,6 +42,32 @@
 
 #define CHECKER OTELC_TESTS_DIR "/export/check_otlp_json.py"
 #define VALUES OTELC_TESTS_DIR "/export/check_json_values.py"
+
+/* Each test's temporary directory, removed after the test: some hold
+ * megabytes. */
+static char g_dir[64];
+
+static const char *tmpdir(void) {
+    snprintf(g_dir, sizeof g_dir, "%s", test_tmpdir());
+    return g_dir;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tmpdir(void) {
+    if (g_dir[0])
+        nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(file_exporter, .fini = remove_tmpdir);
+TestSuite(json, .fini = remove_tmpdir);
 
 /* ---- the expectation file -------------------------------------------------- */
 
@@ -339,7 +366,7 @@ static otelc_span_context make_sc(uint8_t seed, uint8_t flags, bool remote) {
 /* ---- every field of a span ------------------------------------------------------ */
 
 Test(file_exporter, every_field_and_value_type_round_trips) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256];
     snprintf(out, sizeof out, "%s/traces.jsonl", dir);
     otelc_attribute rattrs[] = {
@@ -493,7 +520,7 @@ Test(file_exporter, every_field_and_value_type_round_trips) {
 /* ---- hostile strings ------------------------------------------------------------ */
 
 Test(file_exporter, hostile_strings_always_give_valid_json) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256];
     snprintf(out, sizeof out, "%s/hostile.jsonl", dir);
     otelc_attribute rattrs[] = {
@@ -615,7 +642,7 @@ static void assert_bytes(const otelc_value *v, const char *want, size_t n) {
 }
 
 Test(file_exporter, value_length_limit_truncates_on_utf8_boundaries) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256];
     snprintf(out, sizeof out, "%s/limit.jsonl", dir);
     setenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "5", 1);
@@ -672,7 +699,7 @@ Test(file_exporter, value_length_limit_truncates_on_utf8_boundaries) {
 }
 
 Test(file_exporter, without_limit_long_values_are_kept_whole) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256];
     snprintf(out, sizeof out, "%s/nolimit.jsonl", dir);
     unsetenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT");
@@ -700,7 +727,7 @@ Test(file_exporter, without_limit_long_values_are_kept_whole) {
 /* Two providers (two resources), three tracers each, spans interleaved,
  * exported in one call: the heap path (600 spans) and the stack path (20). */
 Test(file_exporter, groups_by_resource_and_scope_in_first_seen_order) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[300];
     snprintf(out, sizeof out, "%s/grouped.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/grouped.expect.json", dir);
@@ -763,7 +790,7 @@ Test(file_exporter, groups_by_resource_and_scope_in_first_seen_order) {
 /* The real pipeline: a batch processor exporting 1500 spans of five
  * tracers in one batch. */
 Test(file_exporter, big_batch_through_the_batch_processor) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[300];
     snprintf(out, sizeof out, "%s/big.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/big.expect.json", dir);
@@ -819,7 +846,7 @@ static void one_span(otelc_span_exporter *e) {
 }
 
 Test(file_exporter, path_from_env_creates_parent_directories) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char path[256];
     snprintf(path, sizeof path, "%s/a/b//c/traces.jsonl", dir);
     setenv("OTELC_FILE_PATH", path, 1);
@@ -842,7 +869,7 @@ Test(file_exporter, path_from_env_creates_parent_directories) {
 }
 
 Test(file_exporter, default_path_is_otelc_traces_jsonl) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     cr_assert_eq(chdir(dir), 0);
     unsetenv("OTELC_FILE_PATH");
     otelc__config_reset();
@@ -856,7 +883,7 @@ Test(file_exporter, default_path_is_otelc_traces_jsonl) {
 }
 
 Test(file_exporter, appends_and_shares_a_file_line_by_line) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[300];
     snprintf(out, sizeof out, "%s/shared.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/shared.expect.json", dir);
@@ -897,7 +924,7 @@ Test(file_exporter, appends_and_shares_a_file_line_by_line) {
 /* ---- errors ------------------------------------------------------------------------ */
 
 Test(file_exporter, uncreatable_paths_fail_with_a_clear_diagnostic) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     diag_capture_start();
     char file[256], path[300];
     snprintf(file, sizeof file, "%s/regular", dir);
@@ -976,7 +1003,7 @@ Test(file_exporter, dev_full_drops_counts_and_reports_once) {
 }
 
 Test(file_exporter, a_line_cut_short_costs_only_that_line) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[300];
     snprintf(out, sizeof out, "%s/cut.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/cut.expect.json", dir);
@@ -1027,7 +1054,7 @@ Test(file_exporter, a_line_cut_short_costs_only_that_line) {
 }
 
 Test(file_exporter, fifo_reader_gone_is_a_failure_not_a_signal) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char fifo[256], copy[300], exp[300];
     snprintf(fifo, sizeof fifo, "%s/pipe", dir);
     snprintf(copy, sizeof copy, "%s/pipe.jsonl", dir);
@@ -1079,7 +1106,7 @@ Test(file_exporter, fifo_reader_gone_is_a_failure_not_a_signal) {
 /* ---- numbers do not depend on the locale --------------------------------------------- */
 
 Test(file_exporter, doubles_ignore_a_comma_decimal_locale) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char loc[256], out[300], cmd[600];
     snprintf(loc, sizeof loc, "%s/locales", dir);
     snprintf(out, sizeof out, "%s/locale.jsonl", dir);
@@ -1129,7 +1156,7 @@ static void run_values(const char *mode, const char *out, const char *exp) {
 }
 
 Test(json, strings_match_pythons_utf8_replacement) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[256];
     snprintf(out, sizeof out, "%s/strings.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/strings.hex", dir);
@@ -1184,7 +1211,7 @@ Test(json, strings_match_pythons_utf8_replacement) {
 }
 
 Test(json, doubles_round_trip_bit_for_bit) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[256];
     snprintf(out, sizeof out, "%s/doubles.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/doubles.hex", dir);
@@ -1220,7 +1247,7 @@ Test(json, doubles_round_trip_bit_for_bit) {
 }
 
 Test(json, integers_are_exact) {
-    const char *dir = test_tmpdir();
+    const char *dir = tmpdir();
     char out[256], exp[256];
     snprintf(out, sizeof out, "%s/ints.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/ints.txt", dir);
