@@ -15,10 +15,11 @@
  * replacement character and "\xff\xfe" two - exactly what Python's
  * bytes.decode("utf-8", "replace") gives, which the tests rely on.
  *
- * Numbers.  Integers are formatted by hand (no printf, no locale).  Doubles
- * use snprintf under a thread-local "C" numeric locale, because a process
- * that called setlocale(LC_ALL, "de_DE.UTF-8") would otherwise get "1,5",
- * which is not JSON.
+ * Numbers.  Integers are formatted by hand (no printf, no locale), two
+ * digits at a time.  Doubles that are short decimals are formatted by hand
+ * too (see short_decimal); the rest use snprintf under a thread-local "C"
+ * numeric locale, because a process that called setlocale(LC_ALL,
+ * "de_DE.UTF-8") would otherwise get "1,5", which is not JSON.
  */
 #include <locale.h>
 #include <math.h>
@@ -67,23 +68,12 @@ bool otelc__buf_reserve(otelc__buf *b, size_t extra) {
     return true;
 }
 
-void otelc__buf_append(otelc__buf *b, const void *p, size_t n) {
+void otelc__buf_append_slow(otelc__buf *b, const void *p, size_t n) {
     if (!otelc__buf_reserve(b, n))
         return;
     if (n)
         memcpy(b->data + b->len, p, n);
     b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void otelc__buf_puts(otelc__buf *b, const char *s) {
-    otelc__buf_append(b, s, strlen(s));
-}
-
-void otelc__buf_putc(otelc__buf *b, char c) {
-    if (!otelc__buf_reserve(b, 1))
-        return;
-    b->data[b->len++] = c;
     b->data[b->len] = '\0';
 }
 
@@ -149,6 +139,22 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad) {
     return 0;
 }
 
+/* 1 for the bytes that end a run of plain ASCII: control characters, the
+ * quote, the backslash and every byte of a multi-byte sequence. */
+static const unsigned char g_special[256] = {
+    [0x00 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x80 ... 0xff] = 1};
+
+/* Non-zero when any of the 8 bytes in x is special (the classic SWAR
+ * "has a byte less than n" and "has a zero byte" tests; a false positive
+ * can only follow a true one in the same word, and the byte loop sorts
+ * that out). */
+static inline uint64_t special8(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+    uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+    return ((x - ones * 0x20) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | x) &
+           highs;
+}
+
 void otelc__json_escape(otelc__buf *b, const char *str, size_t n) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;
@@ -159,8 +165,13 @@ void otelc__json_escape(otelc__buf *b, const char *str, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (run < n && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' &&
-               s[run] != '\\')
+        /* Eight bytes at a time through plain text, then byte by byte. */
+        for (uint64_t x; run + 8 <= n; run += 8) {
+            memcpy(&x, s + run, 8);
+            if (special8(x))
+                break;
+        }
+        while (run < n && !g_special[s[run]])
             run++;
         if (run > i) {
             otelc__buf_append(b, s + i, run - i);
@@ -202,7 +213,7 @@ void otelc__json_escape(otelc__buf *b, const char *str, size_t n) {
 void otelc__json_str(otelc__buf *b, const char *s, size_t n) {
     if (!otelc__buf_reserve(b, n + 2))
         return;
-    otelc__buf_putc(b, '"');
+    b->data[b->len++] = '"';
     otelc__json_escape(b, s, n);
     otelc__buf_putc(b, '"');
 }
@@ -211,13 +222,33 @@ void otelc__json_cstr(otelc__buf *b, const char *s) {
     otelc__json_str(b, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* "00" .. "99": two digits per division halves the work for timestamps. */
+static const char g_digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536"
+    "37383940414243444546474849505152535455565758596061626364656667686970717273"
+    "7475767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of v, right-aligned in tmp[20]; returns the first. */
+static size_t u64_digits(char tmp[20], uint64_t v) {
+    size_t i = 20;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        i -= 2;
+        memcpy(tmp + i, g_digits2 + 2 * r, 2);
+    }
+    if (v >= 10) {
+        i -= 2;
+        memcpy(tmp + i, g_digits2 + 2 * v, 2);
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
+    return i;
+}
+
 void otelc__json_u64(otelc__buf *b, uint64_t v) {
     char tmp[20];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    size_t i = u64_digits(tmp, v);
     otelc__buf_append(b, tmp + i, sizeof tmp - i);
 }
 
@@ -238,6 +269,52 @@ static void make_c_locale(void) {
     g_c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 }
 
+/*
+ * Most doubles in telemetry are short decimals (0.25, 1234.5, 3.0).  Find
+ * the fewest fraction digits k <= 17 such that m / 10^k == |v| for an
+ * integer m below 2^53: m and 10^k are then exact doubles (10^k is exact
+ * up to k = 22), so IEEE division gives the double nearest to the decimal
+ * m * 10^-k, which is exactly what a correctly rounding parser (strtod,
+ * Python, Go) gives for the printed digits - the text round-trips.  Values
+ * this does not cover (very large, very small, long fractions) take the
+ * printf path.  No locale is involved.
+ */
+static bool short_decimal(otelc__buf *b, double v) {
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,
+                                 1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+    double a = v < 0 ? -v : v;
+    for (size_t k = 0; k < sizeof p10 / sizeof p10[0]; k++) {
+        double t = a * p10[k];
+        if (!(t < 9007199254740992.0)) /* 2^53 */
+            return false;
+        uint64_t m = (uint64_t)(t + 0.5);
+        if ((double)m / p10[k] != a)
+            continue;
+        char tmp[20];
+        size_t i = u64_digits(tmp, m);
+        size_t nd = sizeof tmp - i;
+        if (k > nd + 4)
+            return false; /* 0.0000012: printf's 1.2e-06 reads better */
+        if (v < 0)
+            otelc__buf_putc(b, '-');
+        if (k == 0) {
+            otelc__buf_append(b, tmp + i, nd);
+        } else if (nd > k) {
+            otelc__buf_append(b, tmp + i, nd - k);
+            otelc__buf_putc(b, '.');
+            otelc__buf_append(b, tmp + i + nd - k, k);
+        } else {
+            otelc__buf_append(b, "0.", 2);
+            for (size_t z = nd; z < k; z++)
+                otelc__buf_putc(b, '0');
+            otelc__buf_append(b, tmp + i, nd);
+        }
+        return true;
+    }
+    return false;
+}
+
 void otelc__json_double(otelc__buf *b, double v) {
     if (isnan(v)) {
         otelc__buf_puts(b, "\"NaN\"");
@@ -254,6 +331,8 @@ void otelc__json_double(otelc__buf *b, double v) {
         otelc__buf_puts(b, signbit(v) ? "-0.0" : "0");
         return;
     }
+    if (short_decimal(b, v))
+        return;
     pthread_once(&g_c_locale_once, make_c_locale);
     locale_t old = g_c_locale ? uselocale(g_c_locale) : (locale_t)0;
     /* %.17g round-trips every double; try shorter first for readability. */
@@ -279,13 +358,15 @@ void otelc__json_hex(otelc__buf *b, const uint8_t *p, size_t n) {
     static const char hex[] = "0123456789abcdef";
     if (!otelc__buf_reserve(b, 2 * n + 2))
         return;
-    b->data[b->len++] = '"';
+    char *o = b->data + b->len;
+    *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-        b->data[b->len++] = hex[p[i] >> 4];
-        b->data[b->len++] = hex[p[i] & 15];
+        *o++ = hex[p[i] >> 4];
+        *o++ = hex[p[i] & 15];
     }
-    b->data[b->len++] = '"';
-    b->data[b->len] = '\0';
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
 }
 
 void otelc__json_base64(otelc__buf *b, const uint8_t *p, size_t n) {

@@ -37,11 +37,34 @@ void otelc__buf_free(otelc__buf *b);
 void otelc__buf_reset(otelc__buf *b);
 /* Make room for `extra` more bytes plus the terminating NUL. */
 bool otelc__buf_reserve(otelc__buf *b, size_t extra);
-void otelc__buf_append(otelc__buf *b, const void *p, size_t n);
-void otelc__buf_puts(otelc__buf *b, const char *s);
-void otelc__buf_putc(otelc__buf *b, char c);
+/* The out-of-line part of append: grow, then copy. */
+void otelc__buf_append_slow(otelc__buf *b, const void *p, size_t n);
 void otelc__buf_printf(otelc__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Appends are inline: an encoder makes several per field, and the common
+ * case (room left, no error) is a bounds check and a copy. */
+static inline void otelc__buf_append(otelc__buf *b, const void *p, size_t n) {
+    if (__builtin_expect(n < b->cap && b->len + n < b->cap && !b->oom, 1)) {
+        if (n)
+            __builtin_memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    otelc__buf_append_slow(b, p, n);
+}
+
+static inline void otelc__buf_putc(otelc__buf *b, char c) {
+    otelc__buf_append(b, &c, 1);
+}
+
+static inline void otelc__buf_puts(otelc__buf *b, const char *s) {
+    otelc__buf_append(b, s, __builtin_strlen(s));
+}
+
+/* A string literal, its length known at compile time. */
+#define otelc__buf_lit(b, lit) otelc__buf_append((b), "" lit, sizeof(lit) - 1)
 
 /* JSON pieces. */
 void otelc__json_str(otelc__buf *b, const char *s, size_t n); /* "..." */

@@ -26,14 +26,17 @@
 
 #include "exporters/common/otlp_json.h"
 
-static void key(otelc__buf *b, const char *k, bool *first) {
-    if (!*first)
-        otelc__buf_putc(b, ',');
-    *first = false;
-    otelc__buf_putc(b, '"');
-    otelc__buf_puts(b, k);
-    otelc__buf_puts(b, "\":");
-}
+/* A member name with the comma it needs, as one literal append: `first`
+ * tracks whether the object has a member yet. */
+#define KEY(b, first, name)                                                    \
+    do {                                                                       \
+        if (*(first)) {                                                        \
+            *(first) = false;                                                  \
+            otelc__buf_lit((b), "\"" name "\":");                              \
+        } else {                                                               \
+            otelc__buf_lit((b), ",\"" name "\":");                             \
+        }                                                                      \
+    } while (0)
 
 void otelc__otlp_json_value(otelc__buf *b, const otelc_value *v) {
     switch (v->type) {
@@ -120,43 +123,43 @@ static void u64str(otelc__buf *b, uint64_t v) {
 static void span_json(otelc__buf *b, const otelc_span_data *s) {
     bool f = true;
     otelc__buf_putc(b, '{');
-    key(b, "traceId", &f);
+    KEY(b, &f, "traceId");
     otelc__json_hex(b, s->context.trace_id, 16);
-    key(b, "spanId", &f);
+    KEY(b, &f, "spanId");
     otelc__json_hex(b, s->context.span_id, 8);
     if (s->trace_state && s->trace_state[0]) {
-        key(b, "traceState", &f);
+        KEY(b, &f, "traceState");
         otelc__json_cstr(b, s->trace_state);
     }
     if (otelc_span_data_has_parent(s)) {
-        key(b, "parentSpanId", &f);
+        KEY(b, &f, "parentSpanId");
         otelc__json_hex(b, s->parent_span_id, 8);
     }
     /* trace.proto SpanFlags: bits 0-7 are the W3C trace flags; 0x100
      * (CONTEXT_HAS_IS_REMOTE) says that bit 0x200 (CONTEXT_IS_REMOTE) is
      * known, and 0x200 is set when the span's parent came from another
      * process.  Links carry the same bits for the linked context. */
-    key(b, "flags", &f);
+    KEY(b, &f, "flags");
     otelc__json_u64(b, (uint64_t)s->context.trace_flags | 0x100u |
                            (s->parent_is_remote ? 0x200u : 0));
-    key(b, "name", &f);
+    KEY(b, &f, "name");
     otelc__json_cstr(b, s->name);
-    key(b, "kind", &f);
+    KEY(b, &f, "kind");
     otelc__json_u64(b, (uint64_t)s->kind);
-    key(b, "startTimeUnixNano", &f);
+    KEY(b, &f, "startTimeUnixNano");
     u64str(b, s->start_time);
-    key(b, "endTimeUnixNano", &f);
+    KEY(b, &f, "endTimeUnixNano");
     u64str(b, s->end_time);
     if (s->attribute_count) {
-        key(b, "attributes", &f);
+        KEY(b, &f, "attributes");
         otelc__otlp_json_attributes(b, s->attributes, s->attribute_count);
     }
     if (s->dropped_attribute_count) {
-        key(b, "droppedAttributesCount", &f);
+        KEY(b, &f, "droppedAttributesCount");
         otelc__json_u64(b, s->dropped_attribute_count);
     }
     if (s->event_count) {
-        key(b, "events", &f);
+        KEY(b, &f, "events");
         otelc__buf_putc(b, '[');
         for (uint32_t i = 0; i < s->event_count; i++) {
             const otelc_event_data *e = &s->events[i];
@@ -164,17 +167,17 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
             if (i)
                 otelc__buf_putc(b, ',');
             otelc__buf_putc(b, '{');
-            key(b, "timeUnixNano", &ef);
+            KEY(b, &ef, "timeUnixNano");
             u64str(b, e->time);
-            key(b, "name", &ef);
+            KEY(b, &ef, "name");
             otelc__json_cstr(b, e->name);
             if (e->attribute_count) {
-                key(b, "attributes", &ef);
+                KEY(b, &ef, "attributes");
                 otelc__otlp_json_attributes(b, e->attributes,
                                             e->attribute_count);
             }
             if (e->dropped_attribute_count) {
-                key(b, "droppedAttributesCount", &ef);
+                KEY(b, &ef, "droppedAttributesCount");
                 otelc__json_u64(b, e->dropped_attribute_count);
             }
             otelc__buf_putc(b, '}');
@@ -182,11 +185,11 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
         otelc__buf_putc(b, ']');
     }
     if (s->dropped_event_count) {
-        key(b, "droppedEventsCount", &f);
+        KEY(b, &f, "droppedEventsCount");
         otelc__json_u64(b, s->dropped_event_count);
     }
     if (s->link_count) {
-        key(b, "links", &f);
+        KEY(b, &f, "links");
         otelc__buf_putc(b, '[');
         for (uint32_t i = 0; i < s->link_count; i++) {
             const otelc_link_data *l = &s->links[i];
@@ -194,24 +197,24 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
             if (i)
                 otelc__buf_putc(b, ',');
             otelc__buf_putc(b, '{');
-            key(b, "traceId", &lf);
+            KEY(b, &lf, "traceId");
             otelc__json_hex(b, l->context.trace_id, 16);
-            key(b, "spanId", &lf);
+            KEY(b, &lf, "spanId");
             otelc__json_hex(b, l->context.span_id, 8);
             if (l->trace_state && l->trace_state[0]) {
-                key(b, "traceState", &lf);
+                KEY(b, &lf, "traceState");
                 otelc__json_cstr(b, l->trace_state);
             }
             if (l->attribute_count) {
-                key(b, "attributes", &lf);
+                KEY(b, &lf, "attributes");
                 otelc__otlp_json_attributes(b, l->attributes,
                                             l->attribute_count);
             }
             if (l->dropped_attribute_count) {
-                key(b, "droppedAttributesCount", &lf);
+                KEY(b, &lf, "droppedAttributesCount");
                 otelc__json_u64(b, l->dropped_attribute_count);
             }
-            key(b, "flags", &lf);
+            KEY(b, &lf, "flags");
             otelc__json_u64(b, (uint64_t)l->context.trace_flags | 0x100u |
                                    (l->context.is_remote ? 0x200u : 0));
             otelc__buf_putc(b, '}');
@@ -219,18 +222,18 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
         otelc__buf_putc(b, ']');
     }
     if (s->dropped_link_count) {
-        key(b, "droppedLinksCount", &f);
+        KEY(b, &f, "droppedLinksCount");
         otelc__json_u64(b, s->dropped_link_count);
     }
-    key(b, "status", &f);
+    KEY(b, &f, "status");
     otelc__buf_putc(b, '{');
     bool sf = true;
     if (s->status_description && s->status_description[0]) {
-        key(b, "message", &sf);
+        KEY(b, &sf, "message");
         otelc__json_cstr(b, s->status_description);
     }
     if (s->status_code) {
-        key(b, "code", &sf);
+        KEY(b, &sf, "code");
         otelc__json_u64(b, (uint64_t)s->status_code);
     }
     otelc__buf_puts(b, "}}");

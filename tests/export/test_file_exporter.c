@@ -1220,17 +1220,29 @@ Test(json, doubles_round_trip_bit_for_bit) {
                                      0.1,     1e300,    -1e-300,  5e-324,
                                      DBL_MIN, DBL_MAX,  -DBL_MAX, NAN,
                                      -NAN,    INFINITY, -INFINITY, 1e21,
-                                     1e-7,    123456789012345678.0};
+                                     1e-7,    123456789012345678.0,
+                                     0.3,     2.675,    1234.5678, 1e15,
+                                     9007199254740991.0, 9007199254740993.0,
+                                     0.1 + 0.2, 1e-17,  4.35,     -0.001};
     uint64_t rng = 42;
     otelc__buf b;
     otelc__buf_init(&b);
-    for (size_t i = 0; i < 20000 + OTELC_ARRAY_LEN(special); i++) {
+    /* Specials, then random bit patterns (the printf path), then random
+     * short decimals m / 10^k (the hand-formatted path), both signs. */
+    for (size_t i = 0; i < 40000 + OTELC_ARRAY_LEN(special); i++) {
         double d;
         if (i < OTELC_ARRAY_LEN(special)) {
             d = special[i];
-        } else {
+        } else if (i % 2) {
             uint64_t u = otelc__wyrand(&rng);
             memcpy(&d, &u, 8);
+        } else {
+            static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+                                         1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+                                         1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+            uint64_t r = otelc__wyrand(&rng);
+            uint64_t m = otelc__wyrand(&rng) >> (r % 64);
+            d = (double)m / p10[(r >> 8) % 19] * ((r >> 16) & 1 ? -1 : 1);
         }
         otelc__buf_reset(&b);
         otelc__json_double(&b, d);
