@@ -541,7 +541,7 @@ Test(file_exporter, hostile_strings_always_give_valid_json) {
     ctrl[nc++] = 0x7f;
     ctrl[nc] = '\0';
     static const char *const invalid[] = {
-        "\x80lone\xbf" "cont", "\xc0\x80overlong", "\xc1\xbf",
+        ("\x80lone\xbf" "cont"), "\xc0\x80overlong", "\xc1\xbf",
         "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80surrogate",
         "\xed\xbf\xbf", "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf",
         "\xf4\x90\x80\x80 too big", "\xf5\xf8\xfc\xfe\xff",
