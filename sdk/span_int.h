@@ -189,6 +189,7 @@ struct otelc_tracer_provider {
     otelc_span_processor *procs[OTELC__MAX_PROCESSORS];
     _Atomic uint32_t nprocs;
     _Atomic int shut;
+    _Atomic int abandoned; /* a processor's shutdown timed out */
     bool noop;
     pthread_mutex_t lock; /* tracers and counter blocks */
     otelc_tracer *tracers;

@@ -158,6 +158,8 @@ otelc_tracer_provider_shutdown(otelc_tracer_provider *p, uint32_t timeout_ms) {
             proc->ops->shutdown(proc->state, deadline) != OTELC_OK)
             st = OTELC_ETIMEDOUT;
     }
+    if (st != OTELC_OK)
+        atomic_store(&p->abandoned, 1);
     return st;
 }
 
@@ -174,6 +176,16 @@ OTELC_API void otelc_tracer_provider_free(otelc_tracer_provider *p) {
     uint32_t n = atomic_load(&p->nprocs);
     for (uint32_t i = 0; i < n; i++)
         otelc_span_processor_free(p->procs[i]);
+    if (atomic_load(&p->abandoned)) {
+        /* A worker abandoned inside a hung export still holds spans whose
+         * data points at this provider's resource and tracers (scopes): if
+         * its export ever returns it may read them.  Keep them, and the
+         * provider, alive; the memory is small and bounded by the number of
+         * timed-out shutdowns. */
+        otelc__diag(OTELC_DIAG_DEBUG, "tracer provider freed after a timed-out "
+                                      "shutdown: its resource is kept alive");
+        return;
+    }
     for (otelc_tracer *t = p->tracers; t;) {
         otelc_tracer *next = t->next;
         free(t);
