@@ -54,6 +54,7 @@ typedef struct file_sink {
     bool gzip;
     bool daily;
     bool need_nl; /* the last write stopped inside a line */
+    bool regular; /* rotation only for regular files (never /dev/null) */
     otelc_time_ns next_midnight;
     uint64_t next_open_mono;
 } file_sink;
@@ -108,9 +109,8 @@ static bool open_file(file_sink *f, int extra_flags) {
         return false;
     }
     struct stat st;
-    f->size = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode)
-                  ? (uint64_t)st.st_size
-                  : 0;
+    f->regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
+    f->size = f->regular ? (uint64_t)st.st_size : 0;
     f->need_nl = false;
     return true;
 }
@@ -268,7 +268,11 @@ static void file_write(otelc__log_sink *s, otelc__log_batch *b) {
         uint64_t pending = off[i] - off[start];
         uint64_t len = off[i + 1] - off[i];
         bool due = f->size + pending > 0 && f->size + pending + len > f->max;
-        if (f->daily) {
+        if (!f->regular) {
+            /* A device or a pipe (/dev/stderr, a FIFO): renaming it would
+             * be wrong, and its size means nothing. */
+            due = false;
+        } else if (f->daily) {
             otelc_time_ns t = b->recs[i]->d.timestamp + skew;
             if (t >= f->next_midnight) {
                 f->next_midnight = midnight_after(t);

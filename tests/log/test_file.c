@@ -5,10 +5,13 @@
  * SIGHUP handler), and failures (disk full, unopenable path) that are
  * counted and reported once while other outputs keep working.
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,4 +234,40 @@ Test(file, unopenable_path_reported) {
     otelc_log_sink_stats ss;
     otelc_log_get_sink_stats(0, &ss);
     cr_assert_eq(ss.records_failed, 1);
+}
+
+static void *fifo_reader(void *arg) {
+    int fd = open((const char *)arg, O_RDONLY);
+    char buf[4096];
+    size_t total = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+        total += (size_t)r;
+    close(fd);
+    return (void *)(uintptr_t)total;
+}
+
+Test(file, never_rotates_a_device_or_pipe) {
+    snprintf(g_path, sizeof g_path, "%s/pipe", test_tmpdir());
+    cr_assert_eq(mkfifo(g_path, 0600), 0);
+    pthread_t t;
+    pthread_create(&t, NULL, fifo_reader, g_path);
+    const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
+                        "LOG_MAX_SIZE", "1024", NULL};
+    log_init(kv);
+    log_n(0, 100);
+    otelc_shutdown(5000);
+    void *total;
+    pthread_join(t, &total);
+    cr_assert_gt((uintptr_t)total, 100 * 40);
+    struct stat st;
+    cr_assert_eq(stat(g_path, &st), 0);
+    cr_assert(S_ISFIFO(st.st_mode), "still the pipe");
+    char name[300];
+    snprintf(name, sizeof name, "%s.1", g_path);
+    cr_assert_not(file_exists(name));
+    otelc_log_sink_stats ss;
+    otelc_log_get_sink_stats(0, &ss);
+    cr_assert_eq(ss.rotations, 0);
+    cr_assert_eq(ss.records_written, 100);
 }
