@@ -91,8 +91,7 @@ static void run_c(long n) {
         OTELC_LOG_CONTEXT("request_id", "req-0123456789") {
             for (long i = 0; i < n; i++)
                 OTELC_LOG_INFO("User login", "user_id", i, "username",
-                               "john_doe", "method", "password", "score",
-                               0.75);
+                               "john_doe", "method", "password", "score", 0.75);
         }
     }
 }
@@ -130,8 +129,8 @@ int main(int argc, char **argv) {
             otelc_log_get_stats(&after);
             uint64_t done = after.records_processed - before.records_processed;
             results[r] = (double)done / ((double)(t1 - t0) / 1e9);
-            printf("records_per_s=%.0f written=%llu dropped=%llu\n",
-                   results[r], (unsigned long long)done,
+            printf("records_per_s=%.0f written=%llu dropped=%llu\n", results[r],
+                   (unsigned long long)done,
                    (unsigned long long)(after.dropped_queue_full -
                                         before.dropped_queue_full));
         }

@@ -36,7 +36,7 @@
 #include "sdk/log_int.h"
 #include "sdk/span_int.h"
 
-/* ---- loggers ----------------------------------------------------------------------- */
+/* ---- loggers ------------------------------------------------------------- */
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -104,22 +104,24 @@ static uint64_t rate_threshold(double r) {
 
 /* Recompute one logger's effective values.  g_lock held. */
 static void logger_update(otelc_logger *l) {
-    unsigned cfg = l->explicit_level ? l->explicit_level
-                                     : configured_level(l->scope.name);
+    unsigned cfg =
+        l->explicit_level ? l->explicit_level : configured_level(l->scope.name);
     l->configured = (unsigned char)cfg;
     __atomic_store_n(&l->head.threshold,
                      (unsigned char)(g_running ? cfg : OTELC_LOG_OFF),
                      __ATOMIC_RELAXED);
     for (int i = 0; i < OTELC__LOG_NLEVELS; i++) {
-        double r = l->own_rate[i] >= 0    ? l->own_rate[i]
-                   : g_api_rate[i] >= 0   ? g_api_rate[i]
-                                          : g_cfg_rate[i];
+        double r = l->own_rate[i] >= 0  ? l->own_rate[i]
+                   : g_api_rate[i] >= 0 ? g_api_rate[i]
+                                        : g_cfg_rate[i];
         atomic_store_explicit(&l->sample[i], rate_threshold(r),
                               memory_order_relaxed);
     }
 }
 
-OTELC_API otelc_logger *otelc_logger_root(void) { return &g_root; }
+OTELC_API otelc_logger *otelc_logger_root(void) {
+    return &g_root;
+}
 
 OTELC_API otelc_logger *otelc_logger_get(const char *name) {
     if (!name || !name[0])
@@ -136,8 +138,9 @@ OTELC_API otelc_logger *otelc_logger_get(const char *name) {
         free(l);
         free(copy);
         pthread_mutex_unlock(&g_lock);
-        otelc__diag(OTELC_DIAG_ERROR, "otelc_logger_get(\"%s\"): out of "
-                                      "memory; using the root logger",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "otelc_logger_get(\"%s\"): out of "
+                    "memory; using the root logger",
                     name);
         return &g_root;
     }
@@ -177,7 +180,7 @@ OTELC_API otelc_log_level otelc_logger_get_level(const otelc_logger *l) {
     return v;
 }
 
-/* ---- "name=value,..." settings (parsed by sdk/log_parse.c) ------------------------ */
+/* ---- "name=value,..." settings (parsed by sdk/log_parse.c) --------------- */
 
 static bool parse_level_n(const char *v, size_t n, unsigned *out) {
     char buf[16];
@@ -294,7 +297,7 @@ OTELC_API otelc_status otelc_log_set_sample_rate(otelc_logger *l,
     return OTELC_OK;
 }
 
-/* ---- filters ----------------------------------------------------------------------------- */
+/* ---- filters ------------------------------------------------------------- */
 
 static void retire_filters(otelc__log_filters *f) {
     if (f) {
@@ -304,8 +307,7 @@ static void retire_filters(otelc__log_filters *f) {
 }
 
 OTELC_API otelc_status otelc_log_add_filter(otelc_logger *l, unsigned mask,
-                                            otelc_log_filter_fn fn,
-                                            void *arg) {
+                                            otelc_log_filter_fn fn, void *arg) {
     if (!fn || !(mask & OTELC_LOG_MASK_ALL))
         return OTELC_EINVAL;
     _Atomic(otelc__log_filters *) *slot = l ? &l->filters : &g_filters;
@@ -353,7 +355,7 @@ static bool run_filters(const otelc__log_filters *fl,
     return true;
 }
 
-/* ---- per-thread state and chunks ----------------------------------------------------- */
+/* ---- per-thread state and chunks ----------------------------------------- */
 
 static pthread_mutex_t g_threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static otelc__log_thread *g_threads;
@@ -507,10 +509,9 @@ void otelc__log_rec_release_batch(otelc__log_rec *const *recs, size_t n) {
         otelc__log_rec_release(recs[i]);
 }
 
-/* ---- bound context ------------------------------------------------------------------------- */
+/* ---- bound context ------------------------------------------------------- */
 
-static bool ctx_reserve(otelc__log_thread *lt, uint32_t entries,
-                        size_t bytes) {
+static bool ctx_reserve(otelc__log_thread *lt, uint32_t entries, size_t bytes) {
     if (lt->ctx_n + entries > lt->ctx_cap) {
         uint32_t cap = lt->ctx_cap ? lt->ctx_cap * 2 : 8;
         while (cap < lt->ctx_n + entries)
@@ -608,14 +609,15 @@ OTELC_API uint32_t otelc_log_context_depth(void) {
     return t && t->log ? t->log->ctx_n : 0;
 }
 
-/* ---- packing a record ------------------------------------------------------------------------ */
+/* ---- packing a record ---------------------------------------------------- */
 
-static inline size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
+static inline size_t align8(size_t n) {
+    return (n + 7) & ~(size_t)7;
+}
 
 /* Copy short strings without a libc call (most keys and values). */
-static inline __attribute__((always_inline)) void copy_str(char *d,
-                                                           const char *s,
-                                                           size_t n) {
+static inline __attribute__((always_inline)) void
+copy_str(char *d, const char *s, size_t n) {
     if (n >= 8 && n <= 16) {
         memcpy(d, s, 8);
         memcpy(d + n - 8, s + n - 8, 8);
@@ -634,22 +636,19 @@ static size_t value_bytes(const otelc_value *v, size_t *slen) {
     switch (v->type) {
     case OTELC_VALUE_STRING:
     case OTELC_VALUE_BYTES:
-        *slen = v->len ? v->len : (v->type == OTELC_VALUE_STRING ? strlen(v->u.s) : 0);
+        *slen = v->len ? v->len
+                       : (v->type == OTELC_VALUE_STRING ? strlen(v->u.s) : 0);
         return *slen + 1;
-    case OTELC_VALUE_BOOL_ARRAY:
-        return align8(v->len * sizeof(bool));
-    case OTELC_VALUE_INT_ARRAY:
-        return align8(v->len * sizeof(int64_t));
-    case OTELC_VALUE_DOUBLE_ARRAY:
-        return align8(v->len * sizeof(double));
+    case OTELC_VALUE_BOOL_ARRAY: return align8(v->len * sizeof(bool));
+    case OTELC_VALUE_INT_ARRAY: return align8(v->len * sizeof(int64_t));
+    case OTELC_VALUE_DOUBLE_ARRAY: return align8(v->len * sizeof(double));
     case OTELC_VALUE_STRING_ARRAY: {
         size_t n = align8(v->len * sizeof(char *));
         for (uint32_t i = 0; i < v->len; i++)
             n += (v->u.sa[i] ? strlen(v->u.sa[i]) : 0) + 1;
         return align8(n);
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -658,10 +657,10 @@ static inline bool value_ok(otelc_value_type t) {
 }
 
 typedef struct packer {
-    char *p;            /* next string byte */
-    char *arr;          /* next array byte (8-aligned region) */
-    size_t budget;      /* string bytes left under LOG_MAX_RECORD_SIZE */
-    uint32_t vlimit;    /* characters per attribute value, 0 = none */
+    char *p;         /* next string byte */
+    char *arr;       /* next array byte (8-aligned region) */
+    size_t budget;   /* string bytes left under LOG_MAX_RECORD_SIZE */
+    uint32_t vlimit; /* characters per attribute value, 0 = none */
     bool truncated;
 } packer;
 
@@ -739,9 +738,7 @@ static void put_value(packer *pk, otelc_value *out, const otelc_value *in,
         pk->arr = (char *)(((uintptr_t)s + 7) & ~(uintptr_t)7);
         break;
     }
-    default:
-        out->len = 0;
-        break;
+    default: out->len = 0; break;
     }
 }
 
@@ -765,15 +762,13 @@ static void emit(otelc__log_pipeline *p, otelc__thread *t,
         else if (e->ctx)
             sc = &e->ctx->sc;
     }
-    size_t rid_len = p->correlation && t->request_id[0]
-                         ? strlen(t->request_id)
-                         : 0;
+    size_t rid_len =
+        p->correlation && t->request_id[0] ? strlen(t->request_id) : 0;
 
     /* Sizing pass. */
     size_t klen[LEN_CACHE], slen[LEN_CACHE];
     size_t nattr = (rid_len ? 1 : 0) + lt->ctx_n;
-    size_t bytes = msglen + 1 + (rid_len ? rid_len + 1 + 11 : 0) +
-                   lt->ctx_len;
+    size_t bytes = msglen + 1 + (rid_len ? rid_len + 1 + 11 : 0) + lt->ctx_len;
     size_t arr_bytes = 0;
     for (size_t i = 0; i < n + nextra; i++) {
         const otelc_attribute *a = i < n ? &fields[i] : &extra[i - n];
@@ -843,7 +838,8 @@ static void emit(otelc__log_pipeline *p, otelc__thread *t,
         otelc_attribute *a = &attrs[k++];
         a->key = put_str(&pk, "request_id", 10, false, NULL);
         a->value.type = OTELC_VALUE_STRING;
-        a->value.u.s = put_str(&pk, t->request_id, rid_len, true, &a->value.len);
+        a->value.u.s =
+            put_str(&pk, t->request_id, rid_len, true, &a->value.len);
     }
     if (lt->ctx_n) {
         /* The bound context's strings in one copy, then the entries as
@@ -918,8 +914,7 @@ static inline bool admit(otelc_logger *l, unsigned level, const char *msg,
         return false;
     unsigned li = otelc__log_level_index(level);
     uint64_t thr = atomic_load_explicit(&l->sample[li], memory_order_relaxed);
-    if (OTELC_UNLIKELY(thr != ALL) &&
-        (uint32_t)otelc__wyrand(&t->rng) >= thr) {
+    if (OTELC_UNLIKELY(thr != ALL) && (uint32_t)otelc__wyrand(&t->rng) >= thr) {
         count(&lt->sampled_out);
         return false;
     }
@@ -928,8 +923,8 @@ static inline bool admit(otelc_logger *l, unsigned level, const char *msg,
     otelc__log_filters *lf =
         atomic_load_explicit(&l->filters, memory_order_acquire);
     if (OTELC_UNLIKELY(gf || lf)) {
-        otelc_log_filter_input in = {l, (otelc_log_level)level,
-                                     msg ? msg : "", fields, n};
+        otelc_log_filter_input in = {l, (otelc_log_level)level, msg ? msg : "",
+                                     fields, n};
         unsigned bit = 1u << li;
         if ((gf && !run_filters(gf, &in, bit)) ||
             (lf && !run_filters(lf, &in, bit))) {
@@ -989,8 +984,7 @@ OTELC_API void otelc_log_vprintf(otelc_logger *l, otelc_log_level level,
     otelc__thread *t;
     otelc__log_thread *lt;
     if (admit(l, (unsigned)level, msg, NULL, 0, &p, &t, &lt))
-        emit(p, t, lt, l, (unsigned)level, msg, (size_t)len, NULL, 0, NULL,
-             0);
+        emit(p, t, lt, l, (unsigned)level, msg, (size_t)len, NULL, 0, NULL, 0);
     if (msg != small)
         free(msg);
 }
@@ -1032,8 +1026,7 @@ static char *make_backtrace(void) {
 }
 
 OTELC_API void otelc_log_error(otelc_logger *l, otelc_log_level level,
-                               const char *msg,
-                               const otelc_log_error_info *err,
+                               const char *msg, const otelc_log_error_info *err,
                                const otelc_attribute *fields, size_t n) {
     if (!l)
         l = &g_root;
@@ -1072,7 +1065,7 @@ OTELC_API void otelc_log_error(otelc_logger *l, otelc_log_level level,
     free(bt);
 }
 
-/* ---- timers --------------------------------------------------------------------------------- */
+/* ---- timers -------------------------------------------------------------- */
 
 OTELC_API otelc_log_timer otelc_log_timer_start(otelc_logger *l,
                                                 otelc_log_level level,
@@ -1081,8 +1074,8 @@ OTELC_API otelc_log_timer otelc_log_timer_start(otelc_logger *l,
     tm.logger = l ? l : &g_root;
     tm.name = name ? name : "timer";
     tm.level = level;
-    tm.start_mono_ns = otelc_log_enabled(tm.logger, level) ? otelc__mono_ns()
-                                                           : 0;
+    tm.start_mono_ns =
+        otelc_log_enabled(tm.logger, level) ? otelc__mono_ns() : 0;
     tm.once = 1;
     return tm;
 }
@@ -1095,13 +1088,12 @@ OTELC_API void otelc_log_timer_end(otelc_log_timer *tm) {
     otelc__log_pipeline *p;
     otelc__thread *t;
     otelc__log_thread *lt;
-    if (!admit(tm->logger, (unsigned)tm->level, tm->name, NULL, 0, &p, &t,
-               &lt))
+    if (!admit(tm->logger, (unsigned)tm->level, tm->name, NULL, 0, &p, &t, &lt))
         return;
     /* Microsecond precision: the clock is good to that, and the number
      * stays short. */
     double ms = (double)(d / 1000u) / 1000.0;
     otelc_attribute extra[1] = {OTELC_ATTR_DOUBLE("duration_ms", ms)};
-    emit(p, t, lt, tm->logger, (unsigned)tm->level, tm->name,
-         strlen(tm->name), NULL, 0, extra, 1);
+    emit(p, t, lt, tm->logger, (unsigned)tm->level, tm->name, strlen(tm->name),
+         NULL, 0, extra, 1);
 }

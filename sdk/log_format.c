@@ -28,7 +28,7 @@
 
 #include "sdk/log_int.h"
 
-/* ---- time ------------------------------------------------------------------------- */
+/* ---- time ---------------------------------------------------------------- */
 
 size_t otelc__log_time(char *out, otelc_time_ns t, int digits) {
     /* The date part changes once a second: remember it per thread. */
@@ -62,7 +62,7 @@ size_t otelc__log_time(char *out, otelc_time_ns t, int digits) {
     return n;
 }
 
-/* ---- helpers ------------------------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------- */
 
 static void put_i64(otelc__buf *b, int64_t v) {
     char tmp[24];
@@ -88,8 +88,8 @@ static void put_hex(otelc__buf *b, const uint8_t *p, size_t n) {
 }
 
 static const char *const g_reserved[] = {
-    "timestamp", "level", "logger", "message", "trace_id", "span_id",
-    "trace_flags", "service.name"};
+    "timestamp", "level",   "logger",      "message",
+    "trace_id",  "span_id", "trace_flags", "service.name"};
 
 static bool reserved(const char *k) {
     for (size_t i = 0; i < OTELC_ARRAY_LEN(g_reserved); i++)
@@ -107,15 +107,9 @@ static void json_value(otelc__buf *b, const otelc_value *v) {
     case OTELC_VALUE_STRING:
         otelc__json_str(b, v->u.s ? v->u.s : "", slen(v));
         break;
-    case OTELC_VALUE_INT:
-        put_i64(b, v->u.i);
-        break;
-    case OTELC_VALUE_DOUBLE:
-        otelc__json_double(b, v->u.d);
-        break;
-    case OTELC_VALUE_BOOL:
-        otelc__buf_puts(b, v->u.b ? "true" : "false");
-        break;
+    case OTELC_VALUE_INT: put_i64(b, v->u.i); break;
+    case OTELC_VALUE_DOUBLE: otelc__json_double(b, v->u.d); break;
+    case OTELC_VALUE_BOOL: otelc__buf_puts(b, v->u.b ? "true" : "false"); break;
     case OTELC_VALUE_BYTES:
         otelc__json_base64(b, (const uint8_t *)v->u.s, v->len);
         break;
@@ -138,9 +132,7 @@ static void json_value(otelc__buf *b, const otelc_value *v) {
         }
         otelc__buf_putc(b, ']');
         break;
-    default:
-        otelc__buf_puts(b, "null");
-        break;
+    default: otelc__buf_puts(b, "null"); break;
     }
 }
 
@@ -190,7 +182,7 @@ static void format_json(otelc__buf *b, const otelc_log_record_data *r,
     otelc__buf_puts(b, "}\n");
 }
 
-/* ---- text ------------------------------------------------------------------------------ */
+/* ---- text ---------------------------------------------------------------- */
 
 /* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n) {
@@ -355,7 +347,7 @@ OTELC_API otelc_status otelc_log_format_json(const otelc_log_record_data *r,
     return b.oom ? OTELC_ENOMEM : OTELC_OK;
 }
 
-/* ---- duplicate keys --------------------------------------------------------------------- */
+/* ---- duplicate keys ------------------------------------------------------ */
 
 void otelc__log_dedupe(otelc__log_rec *r) {
     otelc_attribute *a = (otelc_attribute *)r->d.attributes;
@@ -375,7 +367,7 @@ void otelc__log_dedupe(otelc__log_rec *r) {
     r->d.attribute_count = o;
 }
 
-/* ---- record copies (for exporters that keep records) ------------------------------------- */
+/* ---- record copies (for exporters that keep records) --------------------- */
 
 OTELC_API otelc_log_record_data *
 otelc_log_record_data_copy(const otelc_log_record_data *r) {
@@ -388,23 +380,16 @@ otelc_log_record_data_copy(const otelc_log_record_data *r) {
         bytes += strlen(r->attributes[i].key) + 1;
         switch (v->type) {
         case OTELC_VALUE_STRING:
-        case OTELC_VALUE_BYTES:
-            bytes += v->len + 1;
-            break;
-        case OTELC_VALUE_BOOL_ARRAY:
-            bytes += v->len * sizeof(bool) + 8;
-            break;
+        case OTELC_VALUE_BYTES: bytes += v->len + 1; break;
+        case OTELC_VALUE_BOOL_ARRAY: bytes += v->len * sizeof(bool) + 8; break;
         case OTELC_VALUE_INT_ARRAY:
-        case OTELC_VALUE_DOUBLE_ARRAY:
-            bytes += v->len * 8 + 8;
-            break;
+        case OTELC_VALUE_DOUBLE_ARRAY: bytes += v->len * 8 + 8; break;
         case OTELC_VALUE_STRING_ARRAY:
             bytes += v->len * sizeof(char *) + 8;
             for (uint32_t k = 0; k < v->len; k++)
                 bytes += strlen(v->u.sa[k]) + 1;
             break;
-        default:
-            break;
+        default: break;
         }
     }
     size_t head = (sizeof *r + 7) & ~(size_t)7;
@@ -434,9 +419,7 @@ otelc_log_record_data_copy(const otelc_log_record_data *r) {
         const otelc_value *v = &a->value;
         switch (v->type) {
         case OTELC_VALUE_STRING:
-        case OTELC_VALUE_BYTES:
-            COPY(ca[i].value.u.s, v->u.s, v->len);
-            break;
+        case OTELC_VALUE_BYTES: COPY(ca[i].value.u.s, v->u.s, v->len); break;
         case OTELC_VALUE_BOOL_ARRAY:
             ALIGN();
             memcpy(p, v->u.ba, v->len * sizeof(bool));
@@ -459,8 +442,7 @@ otelc_log_record_data_copy(const otelc_log_record_data *r) {
             ca[i].value.u.sa = sa;
             break;
         }
-        default:
-            break;
+        default: break;
         }
     }
 #undef COPY

@@ -174,8 +174,7 @@ struct otelc__log_sink {
 
 otelc__log_sink *otelc__log_sink_console_new(otelc__log_fmt fmt);
 /* NULL (with a diagnostic) when the file cannot be opened. */
-otelc__log_sink *otelc__log_sink_file_new(const char *path,
-                                          otelc__log_fmt fmt);
+otelc__log_sink *otelc__log_sink_file_new(const char *path, otelc__log_fmt fmt);
 /* NULL (with a diagnostic) on a bad host or socket failure. */
 otelc__log_sink *otelc__log_sink_syslog_new(otelc__log_fmt fmt,
                                             const char *service_name);

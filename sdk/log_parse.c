@@ -17,10 +17,10 @@ OTELC_API otelc_status otelc_log_level_parse(const char *name,
     static const struct {
         const char *n;
         otelc_log_level l;
-    } tbl[] = {{"TRACE", OTELC_LOG_TRACE}, {"DEBUG", OTELC_LOG_DEBUG},
-               {"INFO", OTELC_LOG_INFO},   {"WARN", OTELC_LOG_WARN},
+    } tbl[] = {{"TRACE", OTELC_LOG_TRACE},  {"DEBUG", OTELC_LOG_DEBUG},
+               {"INFO", OTELC_LOG_INFO},    {"WARN", OTELC_LOG_WARN},
                {"WARNING", OTELC_LOG_WARN}, {"ERROR", OTELC_LOG_ERROR},
-               {"FATAL", OTELC_LOG_FATAL}, {"CRITICAL", OTELC_LOG_FATAL},
+               {"FATAL", OTELC_LOG_FATAL},  {"CRITICAL", OTELC_LOG_FATAL},
                {"OFF", OTELC_LOG_OFF}};
     if (!name || !level)
         return OTELC_EINVAL;
@@ -86,4 +86,3 @@ bool otelc__log_parse_pairs(const char *s, size_t len,
     }
     return true;
 }
-

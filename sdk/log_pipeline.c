@@ -42,7 +42,7 @@ static otelc__log_pipeline *g_retired; /* reachable, never freed */
 
 bool otelc__log_exporter_built(const char *name);
 
-/* ---- exporter objects ------------------------------------------------------------- */
+/* ---- exporter objects ---------------------------------------------------- */
 
 struct otelc_log_exporter {
     const otelc_log_exporter_ops *ops;
@@ -110,10 +110,12 @@ static void exp_shutdown(void *user, uint64_t deadline) {
     exporter_shutdown(user, deadline);
 }
 
-static void exp_free(void *user) { otelc_log_exporter_free(user); }
+static void exp_free(void *user) {
+    otelc_log_exporter_free(user);
+}
 
-static const otelc__batcher_ops g_exp_ops = {exp_export, exp_release,
-                                             exp_flush, exp_shutdown, exp_free};
+static const otelc__batcher_ops g_exp_ops = {exp_export, exp_release, exp_flush,
+                                             exp_shutdown, exp_free};
 
 static void batch_config(otelc__batch_config *c) {
     c->schedule_delay_ms =
@@ -160,7 +162,7 @@ static otelc_status add_exporter(otelc__log_pipeline *p,
     return OTELC_OK;
 }
 
-/* ---- the log worker ------------------------------------------------------------------ */
+/* ---- the log worker ------------------------------------------------------ */
 
 bool otelc__log_batch_format(otelc__log_batch *b, otelc__log_fmt fmt) {
     if (b->have[fmt])
@@ -185,8 +187,8 @@ bool otelc__log_batch_format(otelc__log_batch *b, otelc__log_fmt fmt) {
     return !out->oom;
 }
 
-static otelc_export_result pipe_export(void *user, void *const *items,
-                                       size_t n, otelc_export_context *ctx) {
+static otelc_export_result pipe_export(void *user, void *const *items, size_t n,
+                                       otelc_export_context *ctx) {
     (void)ctx;
     otelc__log_pipeline *p = user;
     otelc__log_rec *const *recs = (otelc__log_rec *const *)items;
@@ -270,7 +272,7 @@ static void pipe_shutdown(void *user, uint64_t deadline) {
 static const otelc__batcher_ops g_pipe_ops = {pipe_export, pipe_release,
                                               pipe_flush, pipe_shutdown, NULL};
 
-/* ---- the calling thread's hand-off -------------------------------------------------- */
+/* ---- the calling thread's hand-off --------------------------------------- */
 
 bool otelc__log_submit(otelc__log_pipeline *p, otelc__log_rec *r) {
     unsigned level = (unsigned)r->d.severity_number;
@@ -299,7 +301,7 @@ bool otelc__log_submit(otelc__log_pipeline *p, otelc__log_rec *r) {
     return true;
 }
 
-/* ---- lifecycle --------------------------------------------------------------------------- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static otelc__log_fmt console_format(otelc__log_fmt fmt) {
     if (fmt == OTELC__FMT_JSON)
@@ -444,7 +446,7 @@ otelc_status otelc__log_flush_until(uint64_t deadline) {
     return p ? otelc__batcher_flush(p->b, deadline) : OTELC_OK;
 }
 
-/* ---- public API --------------------------------------------------------------------------- */
+/* ---- public API ---------------------------------------------------------- */
 
 OTELC_API otelc_status otelc_log_flush(uint32_t timeout_ms) {
     return otelc__log_flush_until(otelc__mono_ns() +

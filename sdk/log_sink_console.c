@@ -56,7 +56,9 @@ static void console_write(otelc__log_sink *s, otelc__log_batch *b) {
     atomic_fetch_add(&s->c.bytes, lines->len);
 }
 
-static void console_close(otelc__log_sink *s) { (void)s; }
+static void console_close(otelc__log_sink *s) {
+    (void)s;
+}
 
 otelc__log_sink *otelc__log_sink_console_new(otelc__log_fmt fmt) {
     console_sink *c = calloc(1, sizeof *c);

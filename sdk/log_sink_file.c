@@ -97,9 +97,8 @@ static void make_parents(const char *path) {
 
 static bool open_file(file_sink *f, int extra_flags) {
     make_parents(f->path);
-    f->fd = open(f->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-                              extra_flags,
-                 0644);
+    f->fd = open(f->path,
+                 O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | extra_flags, 0644);
     if (f->fd < 0) {
         atomic_fetch_add(&f->base.c.errors, 1);
         otelc__diag_limited(&f->base.rl, OTELC_DIAG_ERROR,
@@ -334,8 +333,7 @@ otelc__log_sink *otelc__log_sink_file_new(const char *path,
         /* Keep the sink: the directory may appear later (retried once a
          * second), and its counters show what was lost meanwhile. */
         otelc__diag(OTELC_DIAG_ERROR,
-                    "file log sink: %s cannot be opened now; retrying",
-                    path);
+                    "file log sink: %s cannot be opened now; retrying", path);
     }
     return &f->base;
 }

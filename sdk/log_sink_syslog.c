@@ -81,10 +81,10 @@ typedef struct syslog_sink {
 } syslog_sink;
 
 static const char *const g_facilities[] = {
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-    "uucp", "cron", "authpriv", "ftp", "ntp", "security", "console", "solaris-cron",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6",
-    "local7"};
+    "kern",   "user",     "mail",    "daemon",       "auth",     "syslog",
+    "lpr",    "news",     "uucp",    "cron",         "authpriv", "ftp",
+    "ntp",    "security", "console", "solaris-cron", "local0",   "local1",
+    "local2", "local3",   "local4",  "local5",       "local6",   "local7"};
 
 static unsigned severity_of(unsigned level) {
     static const unsigned map[OTELC__LOG_NLEVELS] = {7, 7, 6, 4, 3, 2};
@@ -103,7 +103,7 @@ static void sanitize(char *out, size_t max, const char *in) {
     out[n] = '\0';
 }
 
-/* ---- connection ---------------------------------------------------------------------- */
+/* ---- connection ---------------------------------------------------------- */
 
 static void close_fd(syslog_sink *s) {
     if (s->fd >= 0)
@@ -161,6 +161,9 @@ static void conn_failed(syslog_sink *s, int err, const char *what) {
                             s->port, strerror(err));
     close_fd(s);
     schedule_retry(s);
+    /* The address may have changed (a restarted server elsewhere). */
+    if (s->transport == T_TCP)
+        s->resolved = false;
 }
 
 /* Move the connection state forward without waiting. */
@@ -176,8 +179,8 @@ static void advance(syslog_sink *s) {
             return;
         }
         int type = s->transport == T_TCP ? SOCK_STREAM : SOCK_DGRAM;
-        s->fd = socket(s->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       0);
+        s->fd =
+            socket(s->addr.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s->fd < 0) {
             conn_failed(s, errno, "cannot create a socket for");
             return;
@@ -207,7 +210,7 @@ static void advance(syslog_sink *s) {
     s->backoff_ms = 1000;
 }
 
-/* ---- TCP output buffer ---------------------------------------------------------------- */
+/* ---- TCP output buffer --------------------------------------------------- */
 
 /* Length of the frame starting at p ("LEN SP MSG"). */
 static size_t frame_len(const char *p, size_t avail) {
@@ -265,7 +268,7 @@ static void tcp_send(syslog_sink *s) {
     }
 }
 
-/* ---- message building ------------------------------------------------------------------ */
+/* ---- message building ---------------------------------------------------- */
 
 static void build_5424(syslog_sink *s, const otelc_log_record_data *r,
                        const char *line, size_t len, int pid) {
@@ -377,8 +380,8 @@ static void syslog_write(otelc__log_sink *base, otelc__log_batch *b) {
         otelc__diag_limited(&base->rl, OTELC_DIAG_ERROR,
                             "syslog log sink: send to %s: %s", s->host,
                             strerror(e));
-        if (s->transport == T_UNIX && (e == ECONNREFUSED || e == ENOTCONN ||
-                                       e == ENOENT)) {
+        if (s->transport == T_UNIX &&
+            (e == ECONNREFUSED || e == ENOTCONN || e == ENOENT)) {
             /* The local daemon restarted: reconnect later. */
             close_fd(s);
             schedule_retry(s);
@@ -473,7 +476,8 @@ otelc__log_sink *otelc__log_sink_syslog_new(otelc__log_fmt fmt,
     for (unsigned i = 0; i < OTELC_ARRAY_LEN(g_facilities); i++)
         if (!strcmp(fac, g_facilities[i]))
             s->facility = i;
-    s->max_msg = (size_t)otelc__cfg_int(OTELC_CFG_SYSLOG_MAX_MESSAGE_SIZE, 8192);
+    s->max_msg =
+        (size_t)otelc__cfg_int(OTELC_CFG_SYSLOG_MAX_MESSAGE_SIZE, 8192);
     char hn[256] = "";
     gethostname(hn, sizeof hn - 1);
     sanitize(s->hostname, 255, hn);

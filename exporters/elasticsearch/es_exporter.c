@@ -192,7 +192,9 @@ static const otelc_log_exporter_ops g_es_ops = {"elasticsearch", es_export,
                                                 NULL, NULL, es_free};
 
 static pthread_once_t g_curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init(void) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 otelc_log_exporter *otelc__es_log_exporter_factory(otelc_status *st) {
     const char *base = otelc__cfg_str(OTELC_CFG_ELASTICSEARCH_URL);
@@ -229,8 +231,7 @@ otelc_log_exporter *otelc__es_log_exporter_factory(otelc_status *st) {
     s->action = a.data;
     s->action_len = a.len;
     s->curl = curl_easy_init();
-    s->headers =
-        curl_slist_append(NULL, "Content-Type: application/x-ndjson");
+    s->headers = curl_slist_append(NULL, "Content-Type: application/x-ndjson");
     if (!s->url || a.oom || !s->action || !s->curl || !s->headers) {
         es_free(s);
         *st = OTELC_ENOMEM;

@@ -94,7 +94,7 @@ static inline bool otelc_log_enabled(const otelc_logger *logger,
                __ATOMIC_RELAXED);
 }
 
-/* ---- Loggers -------------------------------------------------------------- */
+/* ---- Loggers ------------------------------------------------------------- */
 
 /**
  * otelc_logger_root - the root logger (name "root"), used by the
@@ -154,7 +154,7 @@ OTELC_API const char *otelc_log_level_name(otelc_log_level level);
 OTELC_API otelc_status otelc_log_level_parse(const char *name,
                                              otelc_log_level *level);
 
-/* ---- Making records ------------------------------------------------------- */
+/* ---- Making records ------------------------------------------------------ */
 
 /**
  * otelc_log_emit - make a record: `message` plus `count` fields.
@@ -218,7 +218,7 @@ OTELC_API void otelc_log_error(otelc_logger *logger, otelc_log_level level,
                                const otelc_log_error_info *err,
                                const otelc_attribute *fields, size_t count);
 
-/* ---- Bound context and timers --------------------------------------------- */
+/* ---- Bound context and timers -------------------------------------------- */
 
 /** State of one OTELC_LOG_CONTEXT scope; lives in the caller's frame. */
 typedef struct otelc_log_context_scope {
@@ -276,7 +276,7 @@ OTELC_API otelc_log_timer otelc_log_timer_start(otelc_logger *logger,
  */
 OTELC_API void otelc_log_timer_end(otelc_log_timer *timer);
 
-/* ---- Filters: sampling and predicates ------------------------------------- */
+/* ---- Filters: sampling and predicates ------------------------------------ */
 
 /** The bit of a level in a level mask (TRACE 0x01 ... FATAL 0x20). */
 #define OTELC_LOG_MASK(level) (1u << ((((unsigned)(level)) - 1u) / 4u))
@@ -341,7 +341,7 @@ OTELC_API const otelc_value *otelc_log_field_find(const otelc_attribute *fields,
                                                   size_t count,
                                                   const char *key);
 
-/* ---- The pipeline ---------------------------------------------------------- */
+/* ---- The pipeline -------------------------------------------------------- */
 
 /**
  * otelc_log_flush - write everything logged so far to every sink and
@@ -406,7 +406,7 @@ typedef struct otelc_log_sink_stats {
 OTELC_API otelc_status otelc_log_get_sink_stats(size_t index,
                                                 otelc_log_sink_stats *out);
 
-/* ---- Log exporters ---------------------------------------------------------- */
+/* ---- Log exporters ------------------------------------------------------- */
 
 /**
  * A log record as exporters see it: the OpenTelemetry log data model.
@@ -422,13 +422,13 @@ typedef struct otelc_log_record_data {
     const char *severity_text;        /* "INFO"... (static) */
     const char *body;                 /* the message */
     uint32_t body_len;
-    uint32_t flags;                   /* OTELC_LOG_RECORD_* */
+    uint32_t flags;                    /* OTELC_LOG_RECORD_* */
     const otelc_attribute *attributes; /* keys unique; strings have len */
     uint32_t attribute_count;
     uint32_t dropped_attribute_count;
-    const otelc_scope_info *scope;    /* name = the logger's name */
+    const otelc_scope_info *scope; /* name = the logger's name */
     const otelc_resource *resource;
-    const char *event_name;           /* "" when none */
+    const char *event_name; /* "" when none */
 } otelc_log_record_data;
 
 /** otelc_log_record_data.flags: strings were cut to LOG_MAX_RECORD_SIZE. */
@@ -456,9 +456,8 @@ OTELC_API void otelc_log_record_data_free(otelc_log_record_data *copy);
  * @return OTELC_OK or OTELC_ENOMEM.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_status otelc_log_format_json(const otelc_log_record_data *record,
-                                             char **out, size_t *len,
-                                             size_t *cap);
+OTELC_API otelc_status otelc_log_format_json(
+    const otelc_log_record_data *record, char **out, size_t *len, size_t *cap);
 
 /**
  * The operations of a log exporter, mirroring otelc_span_exporter_ops.
@@ -525,7 +524,7 @@ OTELC_API otelc_log_exporter *otelc_log_exporter_create(const char *name,
  */
 OTELC_API otelc_status otelc_log_add_exporter(otelc_log_exporter *exporter);
 
-/* ---- Macros ----------------------------------------------------------------- */
+/* ---- Macros -------------------------------------------------------------- */
 
 #ifndef OTELC_LOGGER
 #define OTELC_LOGGER otelc_logger_root()
@@ -563,7 +562,9 @@ static inline otelc_value otelc__log_v_str(const char *v) {
     x.u.s = v;
     return x;
 }
-static inline otelc_value otelc__log_v_value(otelc_value v) { return v; }
+static inline otelc_value otelc__log_v_value(otelc_value v) {
+    return v;
+}
 
 #define OTELC__LOG_VALUE(v)                                                    \
     _Generic((v),                                                              \
@@ -593,7 +594,7 @@ static inline otelc_value otelc__log_v_value(otelc_value v) { return v; }
     OTELC__LOG_NARG_(_0, ##__VA_ARGS__, 32, 31, 30, 29, 28, 27, 26, 25, 24,    \
                      23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10,   \
                      9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define OTELC__LOG_NARG_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11,    \
+#define OTELC__LOG_NARG_(_0, _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11,     \
                          _12, _13, _14, _15, _16, _17, _18, _19, _20, _21,     \
                          _22, _23, _24, _25, _26, _27, _28, _29, _30, _31,     \
                          _32, N, ...)                                          \
@@ -689,7 +690,8 @@ static inline otelc_value otelc__log_v_value(otelc_value v) { return v; }
         if (otelc_log_enabled(otelc__lg, (level)))                             \
             otelc_log_printf(otelc__lg, (level), __VA_ARGS__);                 \
     } while (0)
-#define OTELC_LOGF(level, ...) OTELC_LOGGER_LOGF(OTELC_LOGGER, level, __VA_ARGS__)
+#define OTELC_LOGF(level, ...)                                                 \
+    OTELC_LOGGER_LOGF(OTELC_LOGGER, level, __VA_ARGS__)
 #define OTELC_LOGF_TRACE(...) OTELC_LOGF(OTELC_LOG_TRACE, __VA_ARGS__)
 #define OTELC_LOGF_DEBUG(...) OTELC_LOGF(OTELC_LOG_DEBUG, __VA_ARGS__)
 #define OTELC_LOGF_INFO(...) OTELC_LOGF(OTELC_LOG_INFO, __VA_ARGS__)
@@ -712,27 +714,27 @@ static inline otelc_value otelc__log_v_value(otelc_value v) { return v; }
  *  errno, exception.type (the errno name) and exception.message
  *  (strerror). */
 #define OTELC_LOG_ERRNO(msg, otelc__errnum, ...)                               \
-    OTELC_LOGGER_LOG_ERROR(OTELC_LOGGER, OTELC_LOG_ERROR, msg,                 \
-                           (&(const otelc_log_error_info){                     \
-                               .errnum = (otelc__errnum)}),                    \
-                           ##__VA_ARGS__)
+    OTELC_LOGGER_LOG_ERROR(                                                    \
+        OTELC_LOGGER, OTELC_LOG_ERROR, msg,                                    \
+        (&(const otelc_log_error_info){.errnum = (otelc__errnum)}),            \
+        ##__VA_ARGS__)
 
 /** OTELC_LOG_EXCEPTION(msg, type, message, "key", value, ...) - an ERROR
  *  record with exception.type, exception.message and the calling thread's
  *  backtrace in exception.stacktrace (like Python's logger.exception). */
 #define OTELC_LOG_EXCEPTION(msg, otelc__type, otelc__message, ...)             \
-    OTELC_LOGGER_LOG_ERROR(OTELC_LOGGER, OTELC_LOG_ERROR, msg,                 \
-                           (&(const otelc_log_error_info){                     \
-                               .type = (otelc__type),                          \
-                               .message = (otelc__message),                    \
-                               .backtrace = true}),                            \
-                           ##__VA_ARGS__)
+    OTELC_LOGGER_LOG_ERROR(                                                    \
+        OTELC_LOGGER, OTELC_LOG_ERROR, msg,                                    \
+        (&(const otelc_log_error_info){.type = (otelc__type),                  \
+                                       .message = (otelc__message),            \
+                                       .backtrace = true}),                    \
+        ##__VA_ARGS__)
 
 #define OTELC__LOG_CONTEXT(var, ...)                                           \
     for (otelc_log_context_scope var                                           \
-             __attribute__((cleanup(otelc_log_context_pop))) =                 \
-                 otelc_log_context_push(OTELC__LOG_ARRAY(__VA_ARGS__),         \
-                                        OTELC__LOG_COUNT(__VA_ARGS__));        \
+         __attribute__((cleanup(otelc_log_context_pop))) =                     \
+             otelc_log_context_push(OTELC__LOG_ARRAY(__VA_ARGS__),             \
+                                    OTELC__LOG_COUNT(__VA_ARGS__));            \
          var.once; var.once = 0)
 
 /**
@@ -742,7 +744,7 @@ static inline otelc_value otelc__log_v_value(otelc_value v) { return v; }
  * block itself; after longjmp, pop with otelc_log_context_pop()).
  */
 #define OTELC_LOG_CONTEXT(...)                                                 \
-    OTELC__LOG_CONTEXT(OTELC__LOG_CAT(otelc__log_ctx_, __COUNTER__),          \
+    OTELC__LOG_CONTEXT(OTELC__LOG_CAT(otelc__log_ctx_, __COUNTER__),           \
                        __VA_ARGS__)
 
 #define OTELC__LOG_TIMER(var, logger, level, name)                             \
@@ -753,7 +755,7 @@ static inline otelc_value otelc__log_v_value(otelc_value v) { return v; }
 /** OTELC_LOGGER_TIMER(logger, level, "name") { ... } - log the block's
  *  duration_ms when it ends. */
 #define OTELC_LOGGER_TIMER(logger, level, name)                                \
-    OTELC__LOG_TIMER(OTELC__LOG_CAT(otelc__log_timer_, __COUNTER__), logger,  \
+    OTELC__LOG_TIMER(OTELC__LOG_CAT(otelc__log_timer_, __COUNTER__), logger,   \
                      level, name)
 
 /** OTELC_LOG_TIMER("name") { ... } - an INFO record "name" with

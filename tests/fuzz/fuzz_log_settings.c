@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(cond)                                                            \
     do {                                                                       \
         if (!(cond)) {                                                         \
-            fprintf(stderr, "fuzz_log_settings: check failed: %s (line %d)\n",\
+            fprintf(stderr, "fuzz_log_settings: check failed: %s (line %d)\n", \
                     #cond, __LINE__);                                          \
             abort();                                                           \
         }                                                                      \

@@ -68,7 +68,9 @@ size_t count_lines(const char *path) {
     return n;
 }
 
-bool file_exists(const char *path) { return access(path, F_OK) == 0; }
+bool file_exists(const char *path) {
+    return access(path, F_OK) == 0;
+}
 
 long file_size(const char *path) {
     struct stat st;
@@ -139,7 +141,7 @@ bool wait_for_lines(const char *path, size_t n, int timeout_ms) {
     return false;
 }
 
-/* ---- memory log exporter ---------------------------------------------------- */
+/* ---- memory log exporter ------------------------------------------------- */
 
 struct mem_logs {
     pthread_mutex_t lock;
@@ -180,8 +182,8 @@ static otelc_export_result mem_export(void *st,
     return OTELC_EXPORT_SUCCESS;
 }
 
-static const otelc_log_exporter_ops mem_ops = {"memory", mem_export, NULL,
-                                               NULL, NULL};
+static const otelc_log_exporter_ops mem_ops = {"memory", mem_export, NULL, NULL,
+                                               NULL};
 
 otelc_log_exporter *mem_logs_new(mem_logs **out) {
     mem_logs *m = calloc(1, sizeof *m);

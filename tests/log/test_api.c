@@ -109,8 +109,8 @@ Test(api, record_data_model) {
     mem_logs *m = init_mem(kv);
     otelc_logger *lg = otelc_logger_get("payments");
     otelc_time_ns t0 = otelc_now_ns();
-    OTELC_LOGGER_DEBUG(lg, "charged", "amount", 12.5, "cents", 1250,
-                       "currency", "EUR", "ok", (bool)1);
+    OTELC_LOGGER_DEBUG(lg, "charged", "amount", 12.5, "cents", 1250, "currency",
+                       "EUR", "ok", (bool)1);
     OTELC_LOG_TRACE("t");
     OTELC_LOG_INFO("i");
     OTELC_LOG_WARN("w");
@@ -161,8 +161,13 @@ Test(api, record_data_model) {
 }
 
 Test(api, sampling_per_level) {
-    const char *kv[] = {"LOG_LEVEL", "DEBUG", "LOG_SAMPLING", "DEBUG=0.1",
-                        "OTEL_BLRP_MAX_QUEUE_SIZE", "16384", NULL};
+    const char *kv[] = {"LOG_LEVEL",
+                        "DEBUG",
+                        "LOG_SAMPLING",
+                        "DEBUG=0.1",
+                        "OTEL_BLRP_MAX_QUEUE_SIZE",
+                        "16384",
+                        NULL};
     mem_logs *m = init_mem(kv);
     for (int i = 0; i < 10000; i++)
         OTELC_LOG_DEBUG("sampled");
@@ -221,13 +226,13 @@ Test(api, predicate_filters) {
                                       some_users, (void *)users),
                  OTELC_OK);
     cr_assert_eq(otelc_log_add_filter(NULL, 0, slow_only, NULL), OTELC_EINVAL);
-    OTELC_LOG_DEBUG("query", "duration_ms", 50);   /* filtered */
-    OTELC_LOG_DEBUG("query", "duration_ms", 150);  /* kept */
-    OTELC_LOG_INFO("not a debug record");          /* kept: mask */
+    OTELC_LOG_DEBUG("query", "duration_ms", 50);          /* filtered */
+    OTELC_LOG_DEBUG("query", "duration_ms", 150);         /* kept */
+    OTELC_LOG_INFO("not a debug record");                 /* kept: mask */
     OTELC_LOGGER_INFO(auth, "login", "user_id", "john");  /* filtered */
     OTELC_LOGGER_INFO(auth, "login", "user_id", "admin"); /* kept */
     OTELC_LOGGER_WARN(auth, "warn", "user_id", "john");   /* kept: mask */
-    OTELC_LOGGER_DEBUG(auth, "dbg", "duration_ms", 1);    /* filtered (global) */
+    OTELC_LOGGER_DEBUG(auth, "dbg", "duration_ms", 1); /* filtered (global) */
     otelc_log_flush(5000);
     cr_assert_eq(mem_logs_count(m), 4);
     cr_assert_str_eq(mem_logs_get(m, 1)->body, "not a debug record");
@@ -287,8 +292,7 @@ Test(api, unknown_and_unbuilt_exporters) {
     cr_assert_eq(st, OTELC_OK);
     cr_assert_null(otelc_log_exporter_create("console", &st));
     cr_assert_eq(st, OTELC_OK);
-    cr_assert_eq(diag_count("unknown log exporter", "carrier-pigeon", NULL),
-                 1);
+    cr_assert_eq(diag_count("unknown log exporter", "carrier-pigeon", NULL), 1);
     /* Adding to a pipeline that is not running frees the exporter. */
     static mem_logs *m; /* the test's store outlives the freed exporter */
     cr_assert_eq(otelc_log_add_exporter(mem_logs_new(&m)), OTELC_ESTATE);

@@ -55,11 +55,11 @@ Test(correlation, ids_of_the_current_span) {
     }
     OTELC_LOG_INFO("no span");
     /* A context extracted from a request (remote parent). */
-    otelc_span_context remote = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-                                  14, 15, 16},
-                                 {9, 8, 7, 6, 5, 4, 3, 2},
-                                 0,
-                                 true};
+    otelc_span_context remote = {
+        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+        {9, 8, 7, 6, 5, 4, 3, 2},
+        0,
+        true};
     otelc_context *ctx = otelc_context_new(&remote, NULL, NULL);
     otelc_scope sc = otelc_context_attach(ctx);
     OTELC_LOG_INFO("under a remote parent");
@@ -74,7 +74,8 @@ Test(correlation, ids_of_the_current_span) {
     cr_assert(!memcmp(inner.trace_id, outer.trace_id, 16));
     cr_assert_neq(memcmp(inner.span_id, outer.span_id, 8), 0);
     cr_assert_eq(mem_logs_get(m, 0)->span_context.trace_flags, 1);
-    cr_assert_not(otelc_span_context_is_valid(&mem_logs_get(m, 3)->span_context));
+    cr_assert_not(
+        otelc_span_context_is_valid(&mem_logs_get(m, 3)->span_context));
     cr_assert(same_ids(mem_logs_get(m, 4), &remote));
 }
 
@@ -188,8 +189,9 @@ Test(correlation, error_records) {
                     3);
     OTELC_LOG_EXCEPTION("Operation failed", "TimeoutError",
                         "Connection timeout", "operation", "risky_operation");
-    otelc_log_error(NULL, OTELC_LOG_WARN, "custom", &(otelc_log_error_info){
-        .errnum = EACCES, .message = "mine"}, NULL, 0);
+    otelc_log_error(
+        NULL, OTELC_LOG_WARN, "custom",
+        &(otelc_log_error_info){.errnum = EACCES, .message = "mine"}, NULL, 0);
     otelc_shutdown(5000);
     const otelc_log_record_data *r = mem_logs_get(m, 0);
     cr_assert_eq(r->severity_number, OTELC_LOG_ERROR);

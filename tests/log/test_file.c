@@ -23,9 +23,17 @@ static char g_dir[128], g_path[256];
 static void init_rot(const char *max, const char *backups, const char *gzip) {
     snprintf(g_dir, sizeof g_dir, "%s", test_tmpdir());
     snprintf(g_path, sizeof g_path, "%s/app.log", g_dir);
-    const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
-                        "LOG_MAX_SIZE", max, "LOG_BACKUP_COUNT", backups,
-                        "LOG_ROTATE_GZIP", gzip, NULL};
+    const char *kv[] = {"ENABLE_FILE_LOGGING",
+                        "true",
+                        "LOG_FILE",
+                        g_path,
+                        "LOG_MAX_SIZE",
+                        max,
+                        "LOG_BACKUP_COUNT",
+                        backups,
+                        "LOG_ROTATE_GZIP",
+                        gzip,
+                        NULL};
     log_init(kv);
 }
 
@@ -155,7 +163,7 @@ Test(file, zero_backups_truncates) {
 Test(file, daily_rotation) {
     snprintf(g_path, sizeof g_path, "%s/app.log", test_tmpdir());
     const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
-                        "LOG_ROTATE_DAILY", "true", NULL};
+                        "LOG_ROTATE_DAILY",    "true", NULL};
     log_init(kv);
     log_n(0, 5);
     otelc_log_flush(5000);
@@ -253,7 +261,7 @@ Test(file, never_rotates_a_device_or_pipe) {
     pthread_t t;
     pthread_create(&t, NULL, fifo_reader, g_path);
     const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
-                        "LOG_MAX_SIZE", "1024", NULL};
+                        "LOG_MAX_SIZE",        "1024", NULL};
     log_init(kv);
     log_n(0, 100);
     otelc_shutdown(5000);

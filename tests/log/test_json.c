@@ -20,7 +20,7 @@ static char g_path[256];
 static void init_file(const char *format) {
     snprintf(g_path, sizeof g_path, "%s/sub/dir/app.log", test_tmpdir());
     const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
-                        "LOG_FORMAT", format, NULL};
+                        "LOG_FORMAT",          format, NULL};
     log_init(kv);
 }
 
@@ -43,7 +43,9 @@ Test(json, hostile_strings_parse) {
     memcpy(ctl + n, "\"\\/\x7f", 5);
     OTELC_LOG_INFO(ctl, "ctl", ctl);
 
-    const char *bad = "a\xff" "b\xc3(c\xe2\x82" "d\xf0\x9f\x98 \xed\xa0\x80 end "
+    const char *bad = "a\xff"
+                      "b\xc3(c\xe2\x82"
+                      "d\xf0\x9f\x98 \xed\xa0\x80 end "
                       "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
     OTELC_LOG_WARN(bad, "bad", bad);
 
@@ -88,7 +90,7 @@ Test(json, hostile_strings_parse) {
 Test(json, max_record_size_truncates_and_counts) {
     snprintf(g_path, sizeof g_path, "%s/app.log", test_tmpdir());
     const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
-                        "LOG_MAX_RECORD_SIZE", "4K", NULL};
+                        "LOG_MAX_RECORD_SIZE", "4K",   NULL};
     log_init(kv);
     char *big = malloc(10001);
     /* 3-byte characters, so a cut must land between sequences. */
@@ -107,9 +109,15 @@ Test(json, max_record_size_truncates_and_counts) {
 
 Test(json, value_length_limit) {
     snprintf(g_path, sizeof g_path, "%s/app.log", test_tmpdir());
-    const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", g_path,
-                        "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4",
-                        "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "2", NULL};
+    const char *kv[] = {"ENABLE_FILE_LOGGING",
+                        "true",
+                        "LOG_FILE",
+                        g_path,
+                        "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                        "4",
+                        "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT",
+                        "2",
+                        NULL};
     log_init(kv);
     OTELC_LOG_INFO("limits", "a", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
                    "b", 1, "c", 2);

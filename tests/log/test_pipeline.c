@@ -71,7 +71,7 @@ Test(pipeline, flush_calls) {
     otelc_shutdown(5000);
 }
 
-/* ---- a worker blocked on stderr --------------------------------------------- */
+/* ---- a worker blocked on stderr ------------------------------------------ */
 
 typedef struct stuck {
     int rd, saved;
@@ -158,10 +158,15 @@ Test(pipeline, queue_full_drops_and_counts) {
     diag_capture_start(); /* diagnostics must not go to the stuck stderr */
     stuck s;
     stuck_begin(&s);
-    const char *kv[] = {"ENABLE_CONSOLE_LOGGING", "true",
-                        "OTEL_BLRP_MAX_QUEUE_SIZE", "64",
-                        "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "64",
-                        "OTEL_BLRP_SCHEDULE_DELAY", "10", NULL};
+    const char *kv[] = {"ENABLE_CONSOLE_LOGGING",
+                        "true",
+                        "OTEL_BLRP_MAX_QUEUE_SIZE",
+                        "64",
+                        "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+                        "64",
+                        "OTEL_BLRP_SCHEDULE_DELAY",
+                        "10",
+                        NULL};
     log_init(kv);
     diag_capture_start();
     OTELC_LOG_INFO("blocker");
@@ -184,11 +189,17 @@ Test(pipeline, error_waits_bounded_for_room, .timeout = 60) {
     diag_capture_start();
     stuck s;
     stuck_begin(&s);
-    const char *kv[] = {"ENABLE_CONSOLE_LOGGING", "true",
-                        "OTEL_BLRP_MAX_QUEUE_SIZE", "8",
-                        "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "8",
-                        "OTEL_BLRP_SCHEDULE_DELAY", "10",
-                        "LOG_QUEUE_FULL_WAIT_MS", "1500", NULL};
+    const char *kv[] = {"ENABLE_CONSOLE_LOGGING",
+                        "true",
+                        "OTEL_BLRP_MAX_QUEUE_SIZE",
+                        "8",
+                        "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+                        "8",
+                        "OTEL_BLRP_SCHEDULE_DELAY",
+                        "10",
+                        "LOG_QUEUE_FULL_WAIT_MS",
+                        "1500",
+                        NULL};
     log_init(kv);
     OTELC_LOG_INFO("blocker");
     wait_worker_stuck();
@@ -215,7 +226,7 @@ Test(pipeline, error_waits_bounded_for_room, .timeout = 60) {
     cr_assert_eq(stuck_end(&s), 10);
 }
 
-/* ---- exporters ---------------------------------------------------------------- */
+/* ---- exporters ----------------------------------------------------------- */
 
 Test(pipeline, exporter_retries_then_delivers, .timeout = 60) {
     log_init(NULL);
@@ -260,15 +271,15 @@ Test(pipeline, hung_exporter_cannot_hold_shutdown) {
     cr_assert_eq(ss.records_written, 0);
 }
 
-/* ---- Elasticsearch ---------------------------------------------------------------- */
+/* ---- Elasticsearch ------------------------------------------------------- */
 
 static pid_t start_es(const char *dir, int fail_first, int *port) {
     char pf[256], out[256], ff[16];
     snprintf(pf, sizeof pf, "%s/es.port", dir);
     snprintf(out, sizeof out, "%s/es.out", dir);
     snprintf(ff, sizeof ff, "%d", fail_first);
-    const char *argv[] = {OTELC_TEST_PYTHON, LOG_TESTS_DIR "/es_server.py", pf,
-                          out, ff, NULL};
+    const char *argv[] = {
+        OTELC_TEST_PYTHON, LOG_TESTS_DIR "/es_server.py", pf, out, ff, NULL};
     char log[256];
     snprintf(log, sizeof log, "%s/es.log", dir);
     pid_t pid = spawn(argv, log);
@@ -285,8 +296,13 @@ Test(pipeline, elasticsearch_bulk_with_retry, .timeout = 60) {
     pid_t es = start_es(dir, 2, &port);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-    const char *kv[] = {"ELASTICSEARCH_URL", url, "ELASTICSEARCH_INDEX",
-                        "test-logs", "OTEL_SERVICE_NAME", "es-svc", NULL};
+    const char *kv[] = {"ELASTICSEARCH_URL",
+                        url,
+                        "ELASTICSEARCH_INDEX",
+                        "test-logs",
+                        "OTEL_SERVICE_NAME",
+                        "es-svc",
+                        NULL};
     log_init(kv);
     otelc_span_context sc;
     TRACE_SPAN("indexed") {
@@ -343,7 +359,7 @@ Test(pipeline, elasticsearch_down_never_reaches_the_caller) {
                   "%s", diag_captured());
 }
 
-/* ---- lifecycle ------------------------------------------------------------------- */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 static int count_fds(void) {
     int n = 0;
@@ -366,9 +382,10 @@ Test(pipeline, init_shutdown_cycles_leak_no_descriptor) {
             before = count_fds();
         char path[256];
         snprintf(path, sizeof path, "%s/cycle%d.log", dir, cycle);
-        const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", path,
-                            "ENABLE_SYSLOG", "true", "SYSLOG_HOST",
-                            "127.0.0.1", "SYSLOG_PORT", port, NULL};
+        const char *kv[] = {
+            "ENABLE_FILE_LOGGING", "true", "LOG_FILE",    path,
+            "ENABLE_SYSLOG",       "true", "SYSLOG_HOST", "127.0.0.1",
+            "SYSLOG_PORT",         port,   NULL};
         log_init(kv);
         OTELC_LOGGER_INFO(otelc_logger_get("cycle"), "cycle", "n", cycle);
         cr_assert_eq(otelc_shutdown(5000), OTELC_OK);

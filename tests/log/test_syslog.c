@@ -64,8 +64,8 @@ static void rsyslog_start(rsyslog *rs) {
             "flushOnTXEnd=\"on\")\n",
             rs->dir, rs->udp_port, portfile, rs->sock, probe, rs->out);
     fclose(f);
-    const char *argv[] = {"/usr/sbin/rsyslogd", "-n", "-f", conf, "-i",
-                          pidfile, NULL};
+    const char *argv[] = {
+        "/usr/sbin/rsyslogd", "-n", "-f", conf, "-i", pidfile, NULL};
     rs->pid = spawn(argv, stderr_path);
     cr_assert(wait_for_file(portfile, 10000), "rsyslogd did not start: %s",
               read_file(stderr_path, NULL));
@@ -89,7 +89,9 @@ static void rsyslog_start(rsyslog *rs) {
     cr_assert_gt(count_lines(probe), 0, "imudp not receiving");
 }
 
-static void rsyslog_stop(rsyslog *rs) { stop_process(rs->pid); }
+static void rsyslog_stop(rsyslog *rs) {
+    stop_process(rs->pid);
+}
 
 /* The columns of line i of out.log (0-based); false when missing. */
 typedef struct cols {
@@ -142,10 +144,19 @@ static void init_syslog(const char *proto, const char *host, int port,
                         const char *format) {
     char ps[16];
     snprintf(ps, sizeof ps, "%d", port);
-    const char *kv[] = {"ENABLE_SYSLOG", "true", "SYSLOG_HOST", host,
-                        "SYSLOG_PORT", ps, "SYSLOG_PROTOCOL", proto,
-                        "LOG_FORMAT", format, "OTEL_SERVICE_NAME",
-                        "syslog-test", NULL};
+    const char *kv[] = {"ENABLE_SYSLOG",
+                        "true",
+                        "SYSLOG_HOST",
+                        host,
+                        "SYSLOG_PORT",
+                        ps,
+                        "SYSLOG_PROTOCOL",
+                        proto,
+                        "LOG_FORMAT",
+                        format,
+                        "OTEL_SERVICE_NAME",
+                        "syslog-test",
+                        NULL};
     log_init(kv);
 }
 
@@ -234,8 +245,14 @@ Test(syslog, long_message_cut_to_limit) {
     rsyslog_start(&g_rs);
     char ps[16];
     snprintf(ps, sizeof ps, "%d", g_rs.udp_port);
-    const char *kv[] = {"ENABLE_SYSLOG", "true", "SYSLOG_HOST", "127.0.0.1",
-                        "SYSLOG_PORT", ps, "SYSLOG_MAX_MESSAGE_SIZE", "600",
+    const char *kv[] = {"ENABLE_SYSLOG",
+                        "true",
+                        "SYSLOG_HOST",
+                        "127.0.0.1",
+                        "SYSLOG_PORT",
+                        ps,
+                        "SYSLOG_MAX_MESSAGE_SIZE",
+                        "600",
                         NULL};
     log_init(kv);
     char big[3001];
@@ -257,8 +274,9 @@ Test(syslog, long_message_cut_to_limit) {
 Test(syslog, local_unix_socket) {
     rsyslog_start(&g_rs);
     cr_assert(file_exists(g_rs.sock));
-    const char *kv[] = {"ENABLE_SYSLOG", "true", "SYSLOG_HOST", g_rs.sock,
-                        "OTEL_SERVICE_NAME", "local-app", NULL};
+    const char *kv[] = {
+        "ENABLE_SYSLOG",     "true",      "SYSLOG_HOST", g_rs.sock,
+        "OTEL_SERVICE_NAME", "local-app", NULL};
     log_init(kv);
     otelc_span_context sc;
     TRACE_SPAN("op") {

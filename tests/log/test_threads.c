@@ -26,10 +26,19 @@ static void *producer(void *arg) {
 Test(threads, four_by_100k_exactly_once_no_torn_lines, .timeout = 240) {
     char path[256];
     snprintf(path, sizeof path, "%s/app.log", test_tmpdir());
-    const char *kv[] = {"ENABLE_FILE_LOGGING", "true", "LOG_FILE", path,
-                        "LOG_MAX_SIZE", "4M", "LOG_BACKUP_COUNT", "100",
-                        "LOG_QUEUE_FULL_WAIT_LEVEL", "INFO",
-                        "LOG_QUEUE_FULL_WAIT_MS", "60000", NULL};
+    const char *kv[] = {"ENABLE_FILE_LOGGING",
+                        "true",
+                        "LOG_FILE",
+                        path,
+                        "LOG_MAX_SIZE",
+                        "4M",
+                        "LOG_BACKUP_COUNT",
+                        "100",
+                        "LOG_QUEUE_FULL_WAIT_LEVEL",
+                        "INFO",
+                        "LOG_QUEUE_FULL_WAIT_MS",
+                        "60000",
+                        NULL};
     log_init(kv);
     pthread_t th[THREADS];
     for (int t = 0; t < THREADS; t++)
