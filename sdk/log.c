@@ -900,7 +900,8 @@ static inline bool admit(otelc_logger *l, unsigned level, const char *msg,
                          const otelc_attribute *fields, size_t n,
                          otelc__log_pipeline **pp, otelc__thread **tp,
                          otelc__log_thread **ltp) {
-    if (!otelc_log_enabled(l, (otelc_log_level)level) || level < 1)
+    if (level < 1 || level > 24 ||
+        !otelc_log_enabled(l, (otelc_log_level)level))
         return false;
     otelc__log_pipeline *p =
         atomic_load_explicit(&otelc__log_pipe, memory_order_acquire);

@@ -298,3 +298,17 @@ Test(api, unknown_and_unbuilt_exporters) {
     cr_assert_eq(otelc_log_add_exporter(mem_logs_new(&m)), OTELC_ESTATE);
     cr_assert_eq(otelc_log_add_exporter(NULL), OTELC_EINVAL);
 }
+
+Test(api, out_of_range_levels_ignored) {
+    mem_logs *m = init_mem(NULL);
+    otelc_log_emit(NULL, (otelc_log_level)0, "zero", NULL, 0);
+    otelc_log_emit(NULL, (otelc_log_level)25, "25", NULL, 0);
+    otelc_log_emit(NULL, OTELC_LOG_OFF, "off", NULL, 0);
+    otelc_log_emit(NULL, (otelc_log_level)24, "24 is FATAL's range", NULL, 0);
+    otelc_log_emit(NULL, OTELC_LOG_WARN, "fields NULL", NULL, 3);
+    otelc_shutdown(5000);
+    cr_assert_eq(mem_logs_count(m), 2);
+    cr_assert_str_eq(mem_logs_get(m, 0)->severity_text, "FATAL");
+    cr_assert_eq(mem_logs_get(m, 0)->severity_number, 24);
+    cr_assert_eq(mem_logs_get(m, 1)->attribute_count, 0);
+}
