@@ -121,9 +121,9 @@ static otelc_resource *build(const otelc_attribute *extra, size_t n) {
     const char *err = NULL;
     if (env[0] && !otelc__parse_kv_list(env, on_env_attr, r, &err))
         otelc__diag(OTELC_DIAG_ERROR,
-                    "OTEL_RESOURCE_ATTRIBUTES=\"%s\" is malformed (%s); the "
-                    "whole value is ignored",
-                    env, err ? err : "syntax");
+                    "OTEL_RESOURCE_ATTRIBUTES=\"%s\" %s; using none of its "
+                    "attributes (a malformed value is discarded whole)",
+                    env, err ? err : "is malformed");
     const char *svc = otelc__cfg_str(OTELC_CFG_SERVICE_NAME);
     if (svc[0])
         set_str(r, "service.name", svc);
