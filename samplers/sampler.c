@@ -211,10 +211,20 @@ static double ratio_arg(const char *sampler_name) {
     while (*end == ' ' || *end == '\t')
         end++;
     if (end == arg || *end || isnan(v) || v < 0 || v > 1) {
+        /* Shown on one line, however the value was written. */
+        char shown[64];
+        size_t n = 0;
+        for (const char *c = arg; *c && n < sizeof shown - 4; c++)
+            shown[n++] = (unsigned char)*c < 0x20 || *c == '"' ? '?' : *c;
+        if (strlen(arg) > n) {
+            memcpy(shown + n, "...", 3);
+            n += 3;
+        }
+        shown[n] = '\0';
         otelc__diag(OTELC_DIAG_WARN,
                     "OTEL_TRACES_SAMPLER_ARG=\"%s\" is not a ratio in [0, 1] "
                     "for %s; using 1.0",
-                    arg, sampler_name);
+                    shown, sampler_name);
         return 1.0;
     }
     return v;

@@ -462,6 +462,8 @@ static const char *url_problem(const char *t) {
     return NULL;
 }
 
+const char *otelc__printable(const char *s, char *buf, size_t size);
+
 /* Format a table bound: integers without a decimal point. */
 static void fmt_bound(char *buf, size_t size, double v) {
     if (v == floor(v) && fabs(v) < 1e18)
@@ -584,8 +586,12 @@ static char *validate(int id, const char *raw, char *why, size_t why_size) {
                     o += cl;
                 }
             } else if (l) {
-                int w = snprintf(why + wl, why_size - wl, "%s\"%.*s\"",
-                                 wl ? ", " : "names unknown ", (int)l, p);
+                char member[128], member_shown[256];
+                snprintf(member, sizeof member, "%.*s", (int)l, p);
+                int w = snprintf(why + wl, why_size - wl, "%s\"%s\"",
+                                 wl ? ", " : "names unknown ",
+                                 otelc__printable(member, member_shown,
+                                                  sizeof member_shown));
                 if (w > 0 && (size_t)w < why_size - wl)
                     wl += (size_t)w;
             }
@@ -628,8 +634,7 @@ static char *validate(int id, const char *raw, char *why, size_t why_size) {
         }
         return otelc__strdup_trim(raw, strlen(raw));
     }
-    case T_STRING:
-        return otelc__strdup(raw);
+    case T_STRING: return otelc__strdup(raw);
     }
     snprintf(why, why_size, "has an unknown type");
     return NULL;
@@ -716,6 +721,48 @@ static const char *redacted(int id, const char *v, char *buf, size_t size) {
     return v;
 }
 
+/* A value as a diagnostic shows it: on one line (control characters, '"'
+ * and '\\' escaped C-style) and at most about 200 bytes, so a multi-line
+ * .env value or a huge environment variable cannot break or flood the
+ * one-line-per-message diagnostics.  Returns buf. */
+const char *otelc__printable(const char *s, char *buf, size_t size);
+const char *otelc__printable(const char *s, char *buf, size_t size) {
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0, limit = size < 220 ? size : 220;
+    for (; *s && o + 8 < limit; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = c == '\n'   ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '"'  ? "\\\""
+                          : c == '\\' ? "\\\\"
+                                       : NULL;
+        if (esc) {
+            buf[o++] = esc[0];
+            buf[o++] = esc[1];
+        } else if (c < 0x20 || c == 0x7f) {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        } else {
+            buf[o++] = (char)c;
+        }
+    }
+    if (*s && o + 4 <= size) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o < size ? o : size - 1] = '\0';
+    return buf;
+}
+
+/* redacted(), then printable(). */
+static const char *shown(int id, const char *v, char *buf, size_t size) {
+    char red[512];
+    return otelc__printable(redacted(id, v, red, sizeof red), buf, size);
+}
+
 /* ---- deferred diagnostics ---------------------------------------------------------- */
 
 typedef struct note {
@@ -791,7 +838,7 @@ static void fallback_text(const cfg_snapshot *s, int id, char *buf,
         return;
     }
     char red[512];
-    snprintf(buf, size, "\"%s\"%s", redacted(id, v, red, sizeof red),
+    snprintf(buf, size, "\"%s\"%s", shown(id, v, red, sizeof red),
              from[s->v[id].source]);
 }
 
@@ -862,7 +909,7 @@ static void offer(cfg_snapshot *s, note_list *notes, int id, const char *raw,
     if (why[0])
         add_note(notes, OTELC_DIAG_WARN, id, "%s%s%s=\"%s\" %s",
                  origin ? origin : "", origin ? ": " : "", g_defs[id].name,
-                 redacted(id, raw, red, sizeof red), why);
+                 shown(id, raw, red, sizeof red), why);
     if (!v)
         return;
     free(s->v[id].str);
@@ -877,10 +924,11 @@ typedef struct dotenv_ctx {
 } dotenv_ctx;
 
 /* sdk/dotenv.c: the parser, with its complaints handed to us. */
-bool otelc__dotenv_parse_collect(
-    const char *path,
-    void (*fn)(const char *name, const char *value, int line, void *arg),
-    void (*err_fn)(const char *message, void *arg), void *arg);
+bool otelc__dotenv_parse_collect(const char *path,
+                                 void (*fn)(const char *name, const char *value,
+                                            int line, void *arg),
+                                 void (*err_fn)(const char *message, void *arg),
+                                 void *arg);
 
 static void on_dotenv_error(const char *message, void *arg) {
     dotenv_ctx *c = arg;
@@ -897,10 +945,12 @@ static void on_dotenv(const char *name, const char *value, int line,
     snprintf(origin, sizeof origin, "%s:%d", c->path, line);
     if (id == OTELC_CFG_ENV_FILE) {
         /* The file to read cannot be chosen by the file being read. */
+        char v[256], path[256];
         add_note(c->notes, OTELC_DIAG_WARN, -1,
                  "%s: OTELC_ENV_FILE=\"%s\" cannot be set inside a .env file "
                  "(only in the environment or in code); using \"%s\"",
-                 origin, value, c->path);
+                 origin, otelc__printable(value, v, sizeof v),
+                 otelc__printable(c->path, path, sizeof path));
         return;
     }
     offer(c->s, c->notes, id, value, OTELC_CONFIG_ENV_FILE, origin);
@@ -928,12 +978,16 @@ static void report_conflicts(const cfg_snapshot *s, note_list *notes) {
                  "OTEL_TRACES_SAMPLER=\"%s\" wins; using \"%s\"",
                  rate, effective(s, OTELC_CFG_TRACES_SAMPLER),
                  effective(s, OTELC_CFG_TRACES_SAMPLER));
-    else if (effective(s, OTELC_CFG_TRACES_SAMPLER_ARG)[0])
+    else if (effective(s, OTELC_CFG_TRACES_SAMPLER_ARG)[0]) {
+        char arg[256];
         add_note(notes, OTELC_DIAG_WARN, -1,
                  "TRACE_SAMPLING_RATE=\"%s\" is ignored: "
                  "OTEL_TRACES_SAMPLER_ARG=\"%s\" wins; using "
                  "\"parentbased_traceidratio\" with that argument",
-                 rate, effective(s, OTELC_CFG_TRACES_SAMPLER_ARG));
+                 rate,
+                 otelc__printable(effective(s, OTELC_CFG_TRACES_SAMPLER_ARG),
+                                  arg, sizeof arg));
+    }
 }
 
 static otelc_diag_level diag_level_of(const char *v) {
@@ -974,11 +1028,13 @@ static cfg_snapshot *build(const otelc_options *opts, note **out_notes) {
         named = true;
     }
     if (env_file[0]) {
+        char shown_path[256];
         if (named && access(env_file, F_OK) != 0 && errno == ENOENT)
             add_note(&notes, OTELC_DIAG_WARN, -1,
                      "OTELC_ENV_FILE=\"%s\" names a file that does not "
                      "exist; using the environment and defaults only",
-                     env_file);
+                     otelc__printable(env_file, shown_path,
+                                      sizeof shown_path));
         dotenv_ctx c = {s, &notes, env_file};
         otelc__dotenv_parse_collect(env_file, on_dotenv, on_dotenv_error, &c);
     }
@@ -1113,15 +1169,22 @@ OTELC_API const char *otelc_config_get(const char *name,
 }
 
 OTELC_API void otelc_config_dump(FILE *out) {
-    static const char *const src[] = {"default", ".env", "environment",
-                                      "code"};
+    static const char *const src[] = {"default", ".env", "environment", "code"};
     cfg_snapshot *s = current();
     for (int i = 0; i < OTELC_CFG__COUNT; i++) {
         const char *v = s ? effective(s, i) : g_defs[i].def;
         char red[512];
-        fprintf(out, "%s=%s  # %s\n", g_defs[i].name,
-                redacted(i, v, red, sizeof red),
-                src[s ? s->v[i].source : 0]);
+        /* One line per setting whatever the value holds. */
+        fprintf(out, "%s=", g_defs[i].name);
+        for (const char *c = redacted(i, v, red, sizeof red); *c; c++) {
+            if (*c == '\\')
+                fputs("\\\\", out);
+            else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                fprintf(out, "\\x%02x", (unsigned char)*c);
+            else
+                fputc(*c, out);
+        }
+        fprintf(out, "  # %s\n", src[s ? s->v[i].source : 0]);
     }
 }
 
@@ -1147,9 +1210,10 @@ OTELC_API otelc_status otelc_options_set(otelc_options *o, const char *name,
         return OTELC_EINVAL;
     int id = find_id(name);
     if (id < 0) {
+        char shown_name[256];
         otelc__diag(OTELC_DIAG_WARN,
                     "otelc_options_set: unknown setting \"%s\"; ignored",
-                    name);
+                    otelc__printable(name, shown_name, sizeof shown_name));
         return OTELC_ENOTFOUND;
     }
     if (id == OTELC_CFG_ENV_FILE)
@@ -1166,9 +1230,10 @@ OTELC_API otelc_status otelc_options_set(otelc_options *o, const char *name,
     if (why[0])
         otelc__diag(OTELC_DIAG_WARN,
                     "otelc_options_set: %s=\"%s\" %s; using %s", name,
-                    redacted(id, value, red, sizeof red), why,
-                    v ? "the rest" : "the value from .env, the environment "
-                                     "or the default");
+                    shown(id, value, red, sizeof red), why,
+                    v ? "the rest"
+                      : "the value from .env, the environment "
+                        "or the default");
     if (!v)
         return OTELC_ECONFIG;
     free(o->values[id]);
@@ -1194,8 +1259,8 @@ OTELC_API otelc_status otelc_options_set_env_file(otelc_options *o,
     return OTELC_OK;
 }
 
-OTELC_API otelc_status
-otelc_options_add_span_exporter(otelc_options *o, otelc_span_exporter *e) {
+OTELC_API otelc_status otelc_options_add_span_exporter(otelc_options *o,
+                                                       otelc_span_exporter *e) {
     if (!o || !e) {
         otelc_span_exporter_free(e);
         return OTELC_EINVAL;

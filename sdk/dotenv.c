@@ -47,8 +47,7 @@ typedef struct reporter {
     void *arg;
 } reporter;
 
-static void report(const reporter *r, const char *fmt, ...)
-    OTELC_PRINTF(2, 3);
+static void report(const reporter *r, const char *fmt, ...) OTELC_PRINTF(2, 3);
 static void report(const reporter *r, const char *fmt, ...) {
     char msg[600];
     va_list ap;
@@ -110,7 +109,9 @@ static size_t unquote(const char *p, const char *e, char q, char *val) {
             case 'n': c = '\n'; break;
             case 'r': c = '\r'; break;
             case 't': c = '\t'; break;
-            case '"': case '\\': case '$': c = x; break;
+            case '"':
+            case '\\':
+            case '$': c = x; break;
             default:
                 /* Unknown escapes are kept as written. */
                 val[vl++] = '\\';
@@ -136,8 +137,8 @@ static void parse_buffer(const char *buf, size_t len, const char *label,
         p += 3;
     while (p < end) {
         int this_line = line;
-        while (p < end && (is_blank(*p) || *p == '\r' || *p == '\f' ||
-                           *p == '\v'))
+        while (p < end &&
+               (is_blank(*p) || *p == '\r' || *p == '\f' || *p == '\v'))
             p++;
         if (p >= end)
             break;
@@ -156,10 +157,10 @@ static void parse_buffer(const char *buf, size_t len, const char *label,
                 p++;
         }
         const char *name = p;
-        if (!is_name_start(*p)) {
-            report(rep,
-                        "%s:%d: expected NAME=value; line ignored", label,
-                        this_line);
+        if (p >= end || !is_name_start(*p)) {
+            /* ("export" and blanks may end the input.) */
+            report(rep, "%s:%d: expected NAME=value; line ignored", label,
+                   this_line);
             p = line_end(p, end);
             continue;
         }
@@ -170,10 +171,10 @@ static void parse_buffer(const char *buf, size_t len, const char *label,
             p++;
         if (p >= end || *p != '=') {
             report(rep,
-                        "%s:%d: %.*s%s has no '=' after the name; line "
-                        "ignored",
-                        label, this_line, (int)OTELC_MIN(name_len, 200), name,
-                        name_len > 200 ? "..." : "");
+                   "%s:%d: %.*s%s has no '=' after the name; line "
+                   "ignored",
+                   label, this_line, (int)OTELC_MIN(name_len, 200), name,
+                   name_len > 200 ? "..." : "");
             p = line_end(p, end);
             continue;
         }
@@ -182,9 +183,9 @@ static void parse_buffer(const char *buf, size_t len, const char *label,
             p++;
         if (name_len >= 256) {
             report(rep,
-                        "%s:%d: a name longer than 255 characters; line "
-                        "ignored",
-                        label, this_line);
+                   "%s:%d: a name longer than 255 characters; line "
+                   "ignored",
+                   label, this_line);
             p = line_end(p, end);
             continue;
         }
@@ -199,18 +200,18 @@ static void parse_buffer(const char *buf, size_t len, const char *label,
             bool tail_ok = rest >= end || *rest == '\n' || *rest == '#';
             if (!cq || (!tail_ok && newlines)) {
                 report(rep,
-                            "%s:%d: unterminated %s-quoted value of %.*s; "
-                            "line ignored",
-                            label, this_line, q == '"' ? "double" : "single",
-                            (int)name_len, name);
+                       "%s:%d: unterminated %s-quoted value of %.*s; "
+                       "line ignored",
+                       label, this_line, q == '"' ? "double" : "single",
+                       (int)name_len, name);
                 p = line_end(p, end);
                 continue;
             }
             if (!tail_ok) {
                 report(rep,
-                            "%s:%d: unexpected text after the closing quote "
-                            "of %.*s; line ignored",
-                            label, this_line, (int)name_len, name);
+                       "%s:%d: unexpected text after the closing quote "
+                       "of %.*s; line ignored",
+                       label, this_line, (int)name_len, name);
                 p = line_end(p, end);
                 continue;
             }
@@ -243,8 +244,8 @@ static bool parse_file(const char *path, dotenv_fn fn, void *arg,
     if (!f) {
         if (errno == ENOENT)
             return true;
-        report(rep, "cannot read %s: %s; its settings are not used",
-                    path, strerror(errno));
+        report(rep, "cannot read %s: %s; its settings are not used", path,
+               strerror(errno));
         return false;
     }
     size_t cap = 4096, len = 0;
@@ -259,7 +260,7 @@ static bool parse_file(const char *path, dotenv_fn fn, void *arg,
         }
         if (cap >= (1u << 24)) {
             report(rep, "%s is larger than 16 MiB; only the start is read",
-                        path);
+                   path);
             break;
         }
         char *nb = realloc(buf, cap * 2);
@@ -277,8 +278,8 @@ static bool parse_file(const char *path, dotenv_fn fn, void *arg,
         return false;
     if (failed) {
         /* A directory opens but cannot be read (EISDIR). */
-        report(rep, "cannot read %s: %s; its settings are not used",
-                    path, strerror(err));
+        report(rep, "cannot read %s: %s; its settings are not used", path,
+               strerror(err));
         free(buf);
         return false;
     }

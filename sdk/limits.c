@@ -29,10 +29,10 @@ void otelc__span_limits_from_config(otelc_span_limits *l) {
         clamp_u32(otelc__cfg_int(OTELC_CFG_SPAN_EVENT_COUNT_LIMIT, 128));
     l->link_count =
         clamp_u32(otelc__cfg_int(OTELC_CFG_SPAN_LINK_COUNT_LIMIT, 128));
-    l->event_attribute_count = clamp_u32(
-        otelc__cfg_int(OTELC_CFG_EVENT_ATTRIBUTE_COUNT_LIMIT, count));
-    l->link_attribute_count = clamp_u32(
-        otelc__cfg_int(OTELC_CFG_LINK_ATTRIBUTE_COUNT_LIMIT, count));
+    l->event_attribute_count =
+        clamp_u32(otelc__cfg_int(OTELC_CFG_EVENT_ATTRIBUTE_COUNT_LIMIT, count));
+    l->link_attribute_count =
+        clamp_u32(otelc__cfg_int(OTELC_CFG_LINK_ATTRIBUTE_COUNT_LIMIT, count));
 }
 
 OTELC_API otelc_span_limits otelc_span_limits_default(void) {

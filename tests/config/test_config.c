@@ -66,8 +66,7 @@ static char *write_file(const char *dir, const char *name,
 }
 
 /* NAME="value" with the .env double-quote escapes. */
-static void write_dotenv(const char *dir, const char *name,
-                         const char *value) {
+static void write_dotenv(const char *dir, const char *name, const char *value) {
     char buf[2048];
     size_t o = (size_t)snprintf(buf, sizeof buf, "%s=\"", name);
     for (const char *c = value; *c && o < sizeof buf - 8; c++) {
@@ -180,10 +179,10 @@ static void make_samples(const entry *e, samples *s) {
         static const struct {
             const char *text;
             long long v;
-        } sizes[] = {{"512K", 524288},         {"10MB", 10485760},
-                     {"1GiB", 1073741824},     {"1.5 k", 1536},
-                     {"2m", 2097152},          {"4096B", 4096},
-                     {"1T", 1099511627776LL},  {" 3 MiB ", 3145728}};
+        } sizes[] = {{"512K", 524288},        {"10MB", 10485760},
+                     {"1GiB", 1073741824},    {"1.5 k", 1536},
+                     {"2m", 2097152},         {"4096B", 4096},
+                     {"1T", 1099511627776LL}, {" 3 MiB ", 3145728}};
         long long lo = (long long)e->min, hi = (long long)e->max;
         snprintf(a, sizeof a, "%lld", lo);
         add_good(s, a, a);
@@ -308,7 +307,8 @@ static void make_samples(const entry *e, samples *s) {
         add_good(s, "a value = with # and 'quotes' and \"double\"",
                  "a value = with # and 'quotes' and \"double\"");
         add_good(s, "  spaced  ", "  spaced  ");
-        add_good(s, "unicode \xc3\xa9\xe2\x82\xac", "unicode \xc3\xa9\xe2\x82\xac");
+        add_good(s, "unicode \xc3\xa9\xe2\x82\xac",
+                 "unicode \xc3\xa9\xe2\x82\xac");
     } else {
         cr_assert_fail("%s: type %s has no samples in test_config.c; add "
                        "good and bad values for it",
@@ -326,6 +326,19 @@ static void fallback_fragment(const entry *e, char *buf, size_t size) {
         snprintf(buf, size, "; using no value");
 }
 
+/* raw as diagnostics show it: '"' and '\\' escaped (the samples hold no
+ * control characters). */
+static const char *escaped(const char *raw, char *esc, size_t size) {
+    size_t o = 0;
+    for (const char *c = raw; *c && o < size - 3; c++) {
+        if (*c == '"' || *c == '\\')
+            esc[o++] = '\\';
+        esc[o++] = *c;
+    }
+    esc[o] = '\0';
+    return esc;
+}
+
 /* Exactly one captured line names the variable, shows the value (or the
  * redaction of a secret) and the fallback; no other line names it. */
 static void expect_one_diag(const entry *e, const samples *s, const char *raw,
@@ -337,18 +350,19 @@ static void expect_one_diag(const entry *e, const samples *s, const char *raw,
                      "%s=%s: expected one redacted diagnostic with '%s', "
                      "got:\n%s",
                      e->name, raw, fallback, diag_captured());
-        cr_assert_eq(diag_count(raw, NULL), 0,
-                     "secret value %s leaked:\n%s", raw, diag_captured());
+        cr_assert_eq(diag_count(raw, NULL), 0, "secret value %s leaked:\n%s",
+                     raw, diag_captured());
     } else {
-        char shown[400];
-        snprintf(shown, sizeof shown, "%s%s=\"%s\"", prefix, e->name, raw);
+        char shown[600], esc[300];
+        snprintf(shown, sizeof shown, "%s%s=\"%s\"", prefix, e->name,
+                 escaped(raw, esc, sizeof esc));
         cr_assert_eq(diag_count(shown, fallback, NULL), 1,
                      "%s: expected one diagnostic with '%s' and '%s', "
                      "got:\n%s",
                      e->name, shown, fallback, diag_captured());
     }
-    cr_assert_eq(diag_count(e->name, NULL), 1, "%s: extra lines:\n%s",
-                 e->name, diag_captured());
+    cr_assert_eq(diag_count(e->name, NULL), 1, "%s: extra lines:\n%s", e->name,
+                 diag_captured());
 }
 
 /* ---- every variable: good and bad values through every layer ------------- */
@@ -440,8 +454,8 @@ ParameterizedTest(int *id, table, every_variable) {
         /* .env: the same, with file and line. */
         write_dotenv(dir, e->name, bad);
         reload(NULL);
-        cr_assert_str_eq(cfg(e->name, &src), e->def, ".env %s=\"%s\"",
-                         e->name, bad);
+        cr_assert_str_eq(cfg(e->name, &src), e->def, ".env %s=\"%s\"", e->name,
+                         bad);
         cr_assert_eq(src, OTELC_CONFIG_DEFAULT);
         expect_one_diag(e, &s, bad, ".env:1: ", fb);
         /* A bad .env value under a good environment value: the
@@ -450,9 +464,9 @@ ParameterizedTest(int *id, table, every_variable) {
         reload(NULL);
         cr_assert_str_eq(cfg(e->name, &src), s.good[0].norm);
         cr_assert_eq(src, OTELC_CONFIG_ENVIRONMENT);
-        cr_assert_eq(diag_count(".env:1: ", e->name, "(from the environment)",
-                                NULL),
-                     1, "%s=\"%s\":\n%s", e->name, bad, diag_captured());
+        cr_assert_eq(
+            diag_count(".env:1: ", e->name, "(from the environment)", NULL), 1,
+            "%s=\"%s\":\n%s", e->name, bad, diag_captured());
         unsetenv(e->name);
         unlink(".env");
         /* Code: OTELC_ECONFIG, the options keep their earlier value. */
@@ -464,8 +478,11 @@ ParameterizedTest(int *id, table, every_variable) {
         cr_assert_str_eq(otelc__options_get(o, e->name), s.good[0].norm);
         char head[300];
         snprintf(head, sizeof head, "otelc_options_set: %s=\"", e->name);
-        cr_assert_eq(diag_count(head, s.secret ? "<redacted" : bad, "; using",
-                                NULL),
+        char esc[300];
+        cr_assert_eq(diag_count(head,
+                                s.secret ? "<redacted"
+                                         : escaped(bad, esc, sizeof esc),
+                                "; using", NULL),
                      1, "%s", diag_captured());
         otelc_options_free(o);
     }
@@ -513,8 +530,7 @@ Test(table, defaults_are_valid_and_normalised) {
 
 Test(table, names_are_unique_and_documented) {
     char path[512];
-    snprintf(path, sizeof path, "%s/../docs/configuration.md",
-             OTELC_TESTS_DIR);
+    snprintf(path, sizeof path, "%s/../docs/configuration.md", OTELC_TESTS_DIR);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "%s", path);
     static char doc[1 << 17];
@@ -523,8 +539,7 @@ Test(table, names_are_unique_and_documented) {
     doc[n] = '\0';
     for (int i = 0; i < T_COUNT; i++) {
         for (int j = i + 1; j < T_COUNT; j++)
-            cr_assert_str_neq(T[i].name, T[j].name, "duplicate %s",
-                              T[i].name);
+            cr_assert_str_neq(T[i].name, T[j].name, "duplicate %s", T[i].name);
         char key[200];
         snprintf(key, sizeof key, "`%s`", T[i].name);
         cr_expect_not_null(strstr(doc, key),
@@ -606,15 +621,32 @@ Test(config, size_suffixes) {
         const char *raw;
         const char *bytes; /* NULL = rejected */
     } v[] = {
-        {"10MB", "10485760"},  {"512K", "524288"},    {"1GiB", "1073741824"},
-        {"1gib", "1073741824"}, {"1.5K", "1536"},     {"2 mb", "2097152"},
-        {"4096B", "4096"},     {"4096", "4096"},      {"1T", "1099511627776"},
-        {"1TiB", "1099511627776"}, {"3KiB", "3072"},  {"0.5M", "524288"},
-        {"10XB", NULL},        {"1KK", NULL},         {"0x400", NULL},
-        {"-1K", NULL},         {"K", NULL},           {"10 M B", NULL},
-        {"inf", NULL},         {"nan", NULL},         {"1e400", NULL},
-        {"2T", NULL} /* above the maximum */, {"1023", NULL} /* below */,
-        {"10iB", NULL},        {"10MBs", NULL},       {"1,5M", NULL},
+        {"10MB", "10485760"},
+        {"512K", "524288"},
+        {"1GiB", "1073741824"},
+        {"1gib", "1073741824"},
+        {"1.5K", "1536"},
+        {"2 mb", "2097152"},
+        {"4096B", "4096"},
+        {"4096", "4096"},
+        {"1T", "1099511627776"},
+        {"1TiB", "1099511627776"},
+        {"3KiB", "3072"},
+        {"0.5M", "524288"},
+        {"10XB", NULL},
+        {"1KK", NULL},
+        {"0x400", NULL},
+        {"-1K", NULL},
+        {"K", NULL},
+        {"10 M B", NULL},
+        {"inf", NULL},
+        {"nan", NULL},
+        {"1e400", NULL},
+        {"2T", NULL} /* above the maximum */,
+        {"1023", NULL} /* below */,
+        {"10iB", NULL},
+        {"10MBs", NULL},
+        {"1,5M", NULL},
     };
     diag_capture_start();
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -633,18 +665,18 @@ Test(config, size_suffixes) {
 Test(config, list_parsing) {
     otelc_status st;
     diag_capture_start();
-    cr_assert_str_eq(set_code("OTEL_TRACES_EXPORTER", " console , FILE,console,,",
-                              &st),
-                     "console,file");
+    cr_assert_str_eq(
+        set_code("OTEL_TRACES_EXPORTER", " console , FILE,console,,", &st),
+        "console,file");
     cr_assert_eq(st, OTELC_OK);
     cr_assert_eq(diag_count("OTEL_TRACES_EXPORTER", NULL), 0);
     cr_assert_str_eq(set_code("OTEL_PROPAGATORS", "b3multi,tracecontext", &st),
                      "b3multi,tracecontext"); /* order is kept */
     /* A partly unknown list keeps the known part and says so. */
     diag_capture_start();
-    cr_assert_str_eq(set_code("OTEL_TRACES_EXPORTER", "console,zipkinx,file",
-                              &st),
-                     "console,file");
+    cr_assert_str_eq(
+        set_code("OTEL_TRACES_EXPORTER", "console,zipkinx,file", &st),
+        "console,file");
     cr_assert_eq(st, OTELC_OK);
     cr_assert_eq(diag_count("OTEL_TRACES_EXPORTER=\"console,zipkinx,file\"",
                             "names unknown \"zipkinx\"", "accepted:", NULL),
@@ -666,18 +698,17 @@ Test(config, list_parsing) {
 
 Test(config, url_validation) {
     static const char *const good[] = {
-        "http://localhost:4318",    "https://collector.example/v1/traces",
-        "http://10.0.0.1",          "http://[::1]:4317/",
+        "http://localhost:4318",     "https://collector.example/v1/traces",
+        "http://10.0.0.1",           "http://[::1]:4317/",
         "https://u:p@h.example:443", "http://h.example?x=1",
-        "http://h.example:65535",   "http://xn--bcher-kva.example",
+        "http://h.example:65535",    "http://xn--bcher-kva.example",
     };
     static const char *const bad[] = {
-        "localhost:4318",      "grpc://h:4317",   "http://",
-        "https:///path",       "http://:80",      "http://h:0",
-        "http://h:65536",      "http://h:80x",    "http://h:-1",
-        "http://h :80",        "http://h\tx",      "http://[zz]:1",
-        "http://[::1]x",       "http://h:",       "http://a,b",
-        "http://a\"b",         "http://@/",       "//h.example",
+        "localhost:4318", "grpc://h:4317", "http://",        "https:///path",
+        "http://:80",     "http://h:0",    "http://h:65536", "http://h:80x",
+        "http://h:-1",    "http://h :80",  "http://h\tx",    "http://[zz]:1",
+        "http://[::1]x",  "http://h:",     "http://a,b",     "http://a\"b",
+        "http://@/",      "//h.example",
     };
     diag_capture_start();
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -734,10 +765,9 @@ Test(config, percent_decoding) {
     cr_assert(kv("", &x, &err));
     cr_assert_eq(x.n, 0);
     /* Malformed: nothing at all is reported to the callback. */
-    static const char *const bad[] = {"a=1,b=%",   "a=1,b=%4",  "a=%zz",
-                                      "a=%G0",     "a=%00",     "a=1,novalue",
-                                      "=v",        " =v",       "a=1,%=2",
-                                      "a=%%41"};
+    static const char *const bad[] = {
+        "a=1,b=%",     "a=1,b=%4", "a=%zz", "a=%G0",   "a=%00",
+        "a=1,novalue", "=v",       " =v",   "a=1,%=2", "a=%%41"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_assert_not(kv(bad[i], &x, &err), "%s accepted", bad[i]);
         cr_assert_eq(x.n, 0, "%s: %d pairs reported", bad[i], x.n);
@@ -765,9 +795,10 @@ Test(config, headers_reject_injection_and_bad_names) {
 Test(config, doubles_are_normalised) {
     static const struct {
         const char *raw, *norm;
-    } v[] = {{"0.5", "0.5"}, {" .25", "0.25"}, {"1e-1", "0.1"},
-             {"+1", "1"},    {"-0", "0"},      {"0.10", "0.1"},
-             {"1.", "1"},    {"0.123456789", "0.123456789"}};
+    } v[] = {{"0.5", "0.5"},  {" .25", "0.25"},
+             {"1e-1", "0.1"}, {"+1", "1"},
+             {"-0", "0"},     {"0.10", "0.1"},
+             {"1.", "1"},     {"0.123456789", "0.123456789"}};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         otelc_status st;
         const char *got = set_code("TRACE_SAMPLING_RATE", v[i].raw, &st);
@@ -801,8 +832,8 @@ Test(config, options_set_errors) {
     diag_capture_start();
     cr_assert_eq(otelc_options_set(o, "OTEL_NO_SUCH_SETTING", "1"),
                  OTELC_ENOTFOUND);
-    cr_assert_eq(diag_count("OTEL_NO_SUCH_SETTING", "unknown setting", NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(diag_count("OTEL_NO_SUCH_SETTING", "unknown setting", NULL), 1,
+                 "%s", diag_captured());
     cr_assert_eq(otelc_options_set(o, "otel_service_name", "x"),
                  OTELC_ENOTFOUND); /* names are case-sensitive */
     cr_assert_eq(otelc_options_set(NULL, "LOG_FORMAT", "json"), OTELC_EINVAL);
@@ -843,8 +874,8 @@ static char *sampler_desc(void) {
 
 static void expect_sampler(const char *prefix) {
     char *d = sampler_desc();
-    cr_assert(!strncmp(d, prefix, strlen(prefix)), "sampler %s, expected %s",
-              d, prefix);
+    cr_assert(!strncmp(d, prefix, strlen(prefix)), "sampler %s, expected %s", d,
+              prefix);
     free(d);
 }
 
@@ -886,8 +917,7 @@ Test(sampler_config, otel_traces_sampler_wins_conflict_reported_once) {
     otelc__config_load(NULL); /* as otelc_init() does after a lazy load */
     expect_sampler("AlwaysOnSampler");
     cr_assert_eq(diag_count("TRACE_SAMPLING_RATE=\"0.25\"", "ignored",
-                            "OTEL_TRACES_SAMPLER=\"always_on\"", "wins",
-                            NULL),
+                            "OTEL_TRACES_SAMPLER=\"always_on\"", "wins", NULL),
                  1, "%s", diag_captured());
     cr_assert_eq(diag_count("TRACE_SAMPLING_RATE", NULL), 1, "%s",
                  diag_captured());
@@ -961,9 +991,9 @@ Test(sampler_config, bad_sampler_arg_uses_one) {
     setenv("OTEL_TRACES_SAMPLER_ARG", "half", 1);
     reload(NULL);
     expect_sampler("TraceIdRatioBased{1}");
-    cr_assert_eq(diag_count("OTEL_TRACES_SAMPLER_ARG=\"half\"",
-                            "using 1.0", NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(
+        diag_count("OTEL_TRACES_SAMPLER_ARG=\"half\"", "using 1.0", NULL), 1,
+        "%s", diag_captured());
 }
 
 /* ---- OTEL_LOG_LEVEL filters the SDK's own diagnostics ------------------------- */
@@ -977,7 +1007,8 @@ static int probe(void) {
     otelc__diag(OTELC_DIAG_WARN, "probe-warn");
     otelc__diag(OTELC_DIAG_INFO, "probe-info");
     otelc__diag(OTELC_DIAG_DEBUG, "probe-debug");
-    return diag_count("probe-error", NULL) | diag_count("probe-warn", NULL) << 1 |
+    return diag_count("probe-error", NULL) |
+           diag_count("probe-warn", NULL) << 1 |
            diag_count("probe-info", NULL) << 2 |
            diag_count("probe-debug", NULL) << 3;
 }
@@ -987,8 +1018,10 @@ Test(log_level, each_level_filters) {
         const char *v;
         int mask;
         otelc_diag_level level;
-    } v[] = {{"none", 0, OTELC_DIAG_NONE},  {"error", 1, OTELC_DIAG_ERROR},
-             {"warn", 3, OTELC_DIAG_WARN},  {"info", 7, OTELC_DIAG_INFO},
+    } v[] = {{"none", 0, OTELC_DIAG_NONE},
+             {"error", 1, OTELC_DIAG_ERROR},
+             {"warn", 3, OTELC_DIAG_WARN},
+             {"info", 7, OTELC_DIAG_INFO},
              {"DEBUG", 15, OTELC_DIAG_DEBUG}};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         setenv("OTEL_LOG_LEVEL", v[i].v, 1);
@@ -1054,8 +1087,7 @@ Test(config, dump_redacts_secrets) {
            1);
     setenv("OTEL_EXPORTER_JAEGER_PASSWORD", "hunter4", 1);
     setenv("SENTRY_DSN", "https://abc5key@o1.ingest.sentry.io/42", 1);
-    setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://user:pw6@collector:4318",
-           1);
+    setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://user:pw6@collector:4318", 1);
     setenv("OTEL_SERVICE_NAME", "shop", 1);
     reload(NULL);
     char *d = dump();
@@ -1063,14 +1095,16 @@ Test(config, dump_redacts_secrets) {
                                           "hunter4",      "abc5key",  "pw6"};
     for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
         cr_assert_null(strstr(d, secrets[i]), "%s leaked:\n%s", secrets[i], d);
-    cr_assert_not_null(strstr(d, "OTEL_EXPORTER_OTLP_HEADERS=api-key=<redacted>,"
-                                 "x-t=<redacted>  # environment\n"),
+    cr_assert_not_null(strstr(d,
+                              "OTEL_EXPORTER_OTLP_HEADERS=api-key=<redacted>,"
+                              "x-t=<redacted>  # environment\n"),
                        "%s", d);
     cr_assert_not_null(strstr(d, "OTEL_EXPORTER_JAEGER_PASSWORD=<redacted"),
                        "%s", d);
     cr_assert_not_null(strstr(d, "SENTRY_DSN=<redacted"), "%s", d);
     cr_assert_not_null(
-        strstr(d, "OTEL_EXPORTER_OTLP_ENDPOINT=http://<redacted>@collector:4318"),
+        strstr(d,
+               "OTEL_EXPORTER_OTLP_ENDPOINT=http://<redacted>@collector:4318"),
         "%s", d);
     cr_assert_not_null(strstr(d, "OTEL_SERVICE_NAME=shop  # environment\n"),
                        "%s", d);
@@ -1087,12 +1121,54 @@ Test(config, bad_secret_values_are_redacted_in_diagnostics) {
     setenv("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%zzsecret7", 1);
     setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://u:secret8@host:badport", 1);
     reload(NULL);
-    cr_assert_eq(diag_count("OTEL_EXPORTER_OTLP_HEADERS=\"<redacted", NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(diag_count("OTEL_EXPORTER_OTLP_HEADERS=\"<redacted", NULL), 1,
+                 "%s", diag_captured());
     cr_assert_eq(diag_count("OTEL_EXPORTER_OTLP_ENDPOINT=\"http://<redacted>"
                             "@host:badport\"",
                             NULL),
                  1, "%s", diag_captured());
     cr_assert_eq(diag_count("secret7", NULL), 0, "%s", diag_captured());
     cr_assert_eq(diag_count("secret8", NULL), 0, "%s", diag_captured());
+}
+
+Test(config, diagnostics_show_values_on_one_line) {
+    /* A multi-line .env value and a huge value cannot break or flood the
+     * one-line-per-message diagnostics. */
+    const char *dir = test_tmpdir();
+    cr_assert_eq(chdir(dir), 0);
+    free(write_file(dir, ".env",
+                    "LOG_FORMAT=\"json\nOTEL_SDK_DISABLED=true\"\n"
+                    "OTEL_TRACES_SAMPLER_ARG=\"x\ny\"\n"
+                    "OTEL_TRACES_SAMPLER=traceidratio\n"));
+    char huge[5000];
+    memset(huge, 'x', sizeof huge - 1);
+    huge[sizeof huge - 1] = '\0';
+    setenv("LOG_BACKUP_COUNT", huge, 1);
+    reload(NULL);
+    cr_assert_eq(diag_count(".env:1: LOG_FORMAT=\"json\\nOTEL_SDK_DISABLED="
+                            "true\" is not one of",
+                            NULL),
+                 1, "%s", diag_captured());
+    cr_assert_eq(diag_count("LOG_BACKUP_COUNT=\"xxxx", "...\" is not an integer",
+                            "; using \"5\"", NULL),
+                 1, "%s", diag_captured());
+    cr_assert_lt(strlen(diag_captured()), 2000);
+    /* Every line of the capture is a whole message: none starts with a
+     * fragment of a value. */
+    cr_assert_eq(diag_count("OTEL_SDK_DISABLED=true\"", NULL),
+                 diag_count("LOG_FORMAT", NULL));
+    diag_capture_start();
+    otelc_sampler_free(otelc_sampler_from_config());
+    cr_assert_eq(diag_count("OTEL_TRACES_SAMPLER_ARG=\"x?y\"", "using 1.0",
+                            NULL),
+                 1, "%s", diag_captured());
+    /* The dump keeps one line per setting too. */
+    char *d = dump();
+    int lines = 0;
+    for (const char *c = d; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, T_COUNT);
+    cr_assert_not_null(strstr(d, "OTEL_TRACES_SAMPLER_ARG=x\\x0ay  # .env"),
+                       "%s", d);
+    free(d);
 }

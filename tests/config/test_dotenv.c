@@ -46,8 +46,7 @@ static pairs *parse(const char *text) {
         free(g_pairs.p[i].value);
     memset(&g_pairs, 0, sizeof g_pairs);
     diag_capture_start();
-    otelc__dotenv_parse_buffer(text, strlen(text), "t.env", collect,
-                               &g_pairs);
+    otelc__dotenv_parse_buffer(text, strlen(text), "t.env", collect, &g_pairs);
     return &g_pairs;
 }
 
@@ -253,8 +252,8 @@ Test(dotenv, unterminated_double_quote_skips_only_its_line) {
     expect(ps, "A", "1", 1);
     expect(ps, "C", "3", 3);
     cr_assert_null(get(ps, "B"));
-    cr_assert_eq(diag_count("t.env:2:", "unterminated", "double", "B", NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(diag_count("t.env:2:", "unterminated", "double", "B", NULL), 1,
+                 "%s", diag_captured());
     cr_assert_eq(diag_lines(), 1, "%s", diag_captured());
 }
 
@@ -262,8 +261,8 @@ Test(dotenv, unterminated_single_quote_skips_only_its_line) {
     pairs *ps = parse("A='x\nC=3\n");
     expect(ps, "C", "3", 2);
     cr_assert_null(get(ps, "A"));
-    cr_assert_eq(diag_count("t.env:1:", "unterminated", "single", "A", NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(diag_count("t.env:1:", "unterminated", "single", "A", NULL), 1,
+                 "%s", diag_captured());
 }
 
 Test(dotenv, unterminated_quote_does_not_swallow_the_next_quoted_value) {
@@ -305,8 +304,7 @@ Test(dotenv, input_without_final_newline_and_nul_bytes) {
     for (int i = 0; i < g_pairs.n; i++)
         free(g_pairs.p[i].value);
     memset(&g_pairs, 0, sizeof g_pairs);
-    otelc__dotenv_parse_buffer(buf, sizeof buf - 1, "t.env", collect,
-                               &g_pairs);
+    otelc__dotenv_parse_buffer(buf, sizeof buf - 1, "t.env", collect, &g_pairs);
     expect(&g_pairs, "A", "x", 1);
     expect(&g_pairs, "C", "3", 2);
 }
@@ -331,8 +329,7 @@ Test(dotenv_loader, dotenv_in_working_directory_is_read) {
     cr_assert_str_eq(cfg("LOG_MAX_SIZE", &src), "2097152");
     cr_assert_eq(src, OTELC_CONFIG_ENV_FILE);
     /* Unknown names are the application's business: no diagnostic. */
-    cr_assert_eq(diag_count("MY_APP_SETTING", NULL), 0, "%s",
-                 diag_captured());
+    cr_assert_eq(diag_count("MY_APP_SETTING", NULL), 0, "%s", diag_captured());
     cr_assert_eq(diag_lines(), 0, "%s", diag_captured());
 }
 

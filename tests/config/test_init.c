@@ -49,9 +49,9 @@ static otelc_memory_exporter *init_with_memory(otelc_options *o) {
     otelc_memory_exporter *mem = NULL;
     cr_assert_eq(otelc_options_set(o, "OTEL_TRACES_EXPORTER", "none"),
                  OTELC_OK);
-    cr_assert_eq(otelc_options_add_span_exporter(
-                     o, otelc_memory_exporter_new(&mem)),
-                 OTELC_OK);
+    cr_assert_eq(
+        otelc_options_add_span_exporter(o, otelc_memory_exporter_new(&mem)),
+        OTELC_OK);
     cr_assert_eq(otelc_init(o), OTELC_OK);
     cr_assert_not_null(mem);
     return mem;
@@ -134,9 +134,9 @@ Test(init, sdk_disabled_installs_nothing) {
     otelc_tracer_provider *before = otelc_tracer_provider_global();
     otelc_options *o = otelc_options_new();
     otelc_memory_exporter *mem = NULL;
-    cr_assert_eq(otelc_options_add_span_exporter(
-                     o, otelc_memory_exporter_new(&mem)),
-                 OTELC_OK);
+    cr_assert_eq(
+        otelc_options_add_span_exporter(o, otelc_memory_exporter_new(&mem)),
+        OTELC_OK);
     cr_assert_eq(otelc_init(o), OTELC_OK);
     cr_assert(otelc_is_initialized());
     cr_assert_eq(otelc_tracer_provider_global(), before);
@@ -214,8 +214,7 @@ Test(init, exporters_not_built_are_diagnosed_as_not_built) {
     setenv("OTEL_SERVICE_NAME", "svc", 1);
     /* Whatever is built must not try to reach a real collector for long. */
     setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9", 1);
-    setenv("OTEL_EXPORTER_JAEGER_ENDPOINT", "http://127.0.0.1:9/api/traces",
-           1);
+    setenv("OTEL_EXPORTER_JAEGER_ENDPOINT", "http://127.0.0.1:9/api/traces", 1);
     diag_capture_start();
     cr_assert_eq(otelc_init(NULL), OTELC_OK);
     static const char *const names[] = {"otlp", "jaeger", "zipkin"};
@@ -243,20 +242,18 @@ Test(init, options_win_over_environment) {
     cr_assert_eq(otelc_options_set(o, "OTEL_TRACES_SAMPLER", "always_on"),
                  OTELC_OK);
     diag_capture_start();
-    cr_assert_eq(otelc_options_set(o, "NO_SUCH_OPTION", "1"),
-                 OTELC_ENOTFOUND);
+    cr_assert_eq(otelc_options_set(o, "NO_SUCH_OPTION", "1"), OTELC_ENOTFOUND);
     cr_assert_eq(otelc_options_set(o, "OTEL_BSP_MAX_QUEUE_SIZE", "lots"),
                  OTELC_ECONFIG);
-    cr_assert_eq(diag_count("OTEL_BSP_MAX_QUEUE_SIZE=\"lots\"", NULL), 1,
-                 "%s", diag_captured());
+    cr_assert_eq(diag_count("OTEL_BSP_MAX_QUEUE_SIZE=\"lots\"", NULL), 1, "%s",
+                 diag_captured());
     otelc_memory_exporter *mem = init_with_memory(o);
     otelc_config_source src;
     cr_assert_str_eq(otelc_config_get("OTEL_SERVICE_NAME", &src), "code-svc");
     cr_assert_eq(src, OTELC_CONFIG_CODE);
     cr_assert_str_eq(otelc_config_get("LOG_FORMAT", &src), "text");
     cr_assert_eq(src, OTELC_CONFIG_ENVIRONMENT);
-    cr_assert_str_eq(otelc_config_get("OTEL_BSP_MAX_QUEUE_SIZE", &src),
-                     "2048");
+    cr_assert_str_eq(otelc_config_get("OTEL_BSP_MAX_QUEUE_SIZE", &src), "2048");
     cr_assert_eq(src, OTELC_CONFIG_DEFAULT);
     bool rec = false;
     start_end(NULL, "code-wins", &rec);
@@ -441,7 +438,8 @@ Test(init, span_limits_follow_the_general_limits) {
     for (int i = 0; i < 10; i++) {
         char k[8];
         snprintf(k, sizeof k, "k%d", i);
-        otelc_span_set_attribute_str(s, k, "0123456789abcdefghijklmnopqrstuvwxyz");
+        otelc_span_set_attribute_str(s, k,
+                                     "0123456789abcdefghijklmnopqrstuvwxyz");
     }
     otelc_span_end(s);
     cr_assert_eq(otelc_force_flush(5000), OTELC_OK);

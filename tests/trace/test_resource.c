@@ -95,11 +95,11 @@ Test(resource, resource_attributes_are_percent_decoded) {
 
 Test(resource, malformed_resource_attributes_are_discarded_whole) {
     static const char *const bad[] = {
-        "good=1,bad",        /* a member without '=' */
-        "good=1,bad=%zz",    /* a bad escape */
-        "good=1,bad=%4",     /* a truncated escape */
-        "good=1,=nokey",     /* an empty key */
-        "good=1,nul=a%00b",  /* a NUL */
+        "good=1,bad",       /* a member without '=' */
+        "good=1,bad=%zz",   /* a bad escape */
+        "good=1,bad=%4",    /* a truncated escape */
+        "good=1,=nokey",    /* an empty key */
+        "good=1,nul=a%00b", /* a NUL */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         setenv("OTEL_RESOURCE_ATTRIBUTES", bad[i], 1);
@@ -208,8 +208,8 @@ Test(resource, attributes_are_sorted_by_key) {
     const otelc_attribute *attrs = otelc_resource_attributes(r, &n);
     cr_assert_geq(n, 12);
     for (size_t i = 1; i < n; i++)
-        cr_assert_lt(strcmp(attrs[i - 1].key, attrs[i].key), 0,
-                     "%s before %s", attrs[i - 1].key, attrs[i].key);
+        cr_assert_lt(strcmp(attrs[i - 1].key, attrs[i].key), 0, "%s before %s",
+                     attrs[i - 1].key, attrs[i].key);
     otelc_resource_free(r);
 }
 
