@@ -309,6 +309,25 @@ Test(dotenv, input_without_final_newline_and_nul_bytes) {
     expect(&g_pairs, "C", "3", 2);
 }
 
+Test(dotenv, export_and_blanks_at_the_very_end) {
+    /* Found by fuzz_dotenv: "export" and blanks ending the input made the
+     * parser read past the buffer.  The buffer here is exactly sized (no
+     * terminating NUL in reach), so ASan builds catch a regression. */
+    static const char text[] = "A=1\nexport\t\t";
+    char *exact = malloc(sizeof text - 1);
+    memcpy(exact, text, sizeof text - 1);
+    for (int i = 0; i < g_pairs.n; i++)
+        free(g_pairs.p[i].value);
+    memset(&g_pairs, 0, sizeof g_pairs);
+    diag_capture_start();
+    otelc__dotenv_parse_buffer(exact, sizeof text - 1, "t.env", collect,
+                               &g_pairs);
+    free(exact);
+    expect(&g_pairs, "A", "1", 1);
+    cr_assert_eq(diag_count("t.env:2:", "expected NAME=value", NULL), 1, "%s",
+                 diag_captured());
+}
+
 /* ---- .env files read by the loader ----------------------------------------- */
 
 Test(dotenv_loader, dotenv_in_working_directory_is_read) {
