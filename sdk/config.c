@@ -736,7 +736,7 @@ const char *otelc__printable(const char *s, char *buf, size_t size) {
                           : c == '\t' ? "\\t"
                           : c == '"'  ? "\\\""
                           : c == '\\' ? "\\\\"
-                                       : NULL;
+                                      : NULL;
         if (esc) {
             buf[o++] = esc[0];
             buf[o++] = esc[1];
@@ -1033,8 +1033,7 @@ static cfg_snapshot *build(const otelc_options *opts, note **out_notes) {
             add_note(&notes, OTELC_DIAG_WARN, -1,
                      "OTELC_ENV_FILE=\"%s\" names a file that does not "
                      "exist; using the environment and defaults only",
-                     otelc__printable(env_file, shown_path,
-                                      sizeof shown_path));
+                     otelc__printable(env_file, shown_path, sizeof shown_path));
         dotenv_ctx c = {s, &notes, env_file};
         otelc__dotenv_parse_collect(env_file, on_dotenv, on_dotenv_error, &c);
     }

@@ -479,11 +479,11 @@ ParameterizedTest(int *id, table, every_variable) {
         char head[300];
         snprintf(head, sizeof head, "otelc_options_set: %s=\"", e->name);
         char esc[300];
-        cr_assert_eq(diag_count(head,
-                                s.secret ? "<redacted"
-                                         : escaped(bad, esc, sizeof esc),
-                                "; using", NULL),
-                     1, "%s", diag_captured());
+        cr_assert_eq(
+            diag_count(head,
+                       s.secret ? "<redacted" : escaped(bad, esc, sizeof esc),
+                       "; using", NULL),
+            1, "%s", diag_captured());
         otelc_options_free(o);
     }
 
@@ -1149,8 +1149,8 @@ Test(config, diagnostics_show_values_on_one_line) {
                             "true\" is not one of",
                             NULL),
                  1, "%s", diag_captured());
-    cr_assert_eq(diag_count("LOG_BACKUP_COUNT=\"xxxx", "...\" is not an integer",
-                            "; using \"5\"", NULL),
+    cr_assert_eq(diag_count("LOG_BACKUP_COUNT=\"xxxx",
+                            "...\" is not an integer", "; using \"5\"", NULL),
                  1, "%s", diag_captured());
     cr_assert_lt(strlen(diag_captured()), 2000);
     /* Every line of the capture is a whole message: none starts with a
@@ -1159,9 +1159,9 @@ Test(config, diagnostics_show_values_on_one_line) {
                  diag_count("LOG_FORMAT", NULL));
     diag_capture_start();
     otelc_sampler_free(otelc_sampler_from_config());
-    cr_assert_eq(diag_count("OTEL_TRACES_SAMPLER_ARG=\"x?y\"", "using 1.0",
-                            NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(
+        diag_count("OTEL_TRACES_SAMPLER_ARG=\"x?y\"", "using 1.0", NULL), 1,
+        "%s", diag_captured());
     /* The dump keeps one line per setting too. */
     char *d = dump();
     int lines = 0;
