@@ -118,7 +118,7 @@ OTELC_API otelc_logger *otelc_logger_root(void) __attribute__((const));
 OTELC_API otelc_logger *otelc_logger_get(const char *name);
 
 /** otelc_logger_name - the logger's name; borrowed for the process's
- *  lifetime.  Thread-safety: any thread.  Since: 0.1. */
+ *  lifetime.  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API const char *otelc_logger_name(const otelc_logger *logger);
 
 /**
@@ -134,14 +134,14 @@ OTELC_API void otelc_logger_set_level(otelc_logger *logger,
 
 /** otelc_logger_get_level - the logger's configured threshold (what it
  *  uses while otelc is initialised).  Thread-safety: any thread.
- *  Since: 0.1. */
+ *  Blocking: takes the logger-table lock briefly.  Since: 0.1. */
 OTELC_API otelc_log_level otelc_logger_get_level(const otelc_logger *logger);
 
 /**
  * otelc_log_level_name - "TRACE", "DEBUG", "INFO", "WARN", "ERROR",
  * "FATAL" for the six levels and the severity numbers in their ranges
  * (1-4 TRACE ... 21-24 FATAL); "OFF" above.  Static string.
- * Thread-safety: pure function.  Since: 0.1.
+ * Thread-safety: pure function.  Blocking: never.  Since: 0.1.
  */
 OTELC_API const char *otelc_log_level_name(otelc_log_level level);
 
@@ -149,7 +149,7 @@ OTELC_API const char *otelc_log_level_name(otelc_log_level level);
  * otelc_log_level_parse - parse a level name (case-insensitive): TRACE,
  * DEBUG, INFO, WARN or WARNING, ERROR, FATAL or CRITICAL, OFF.
  * @return OTELC_OK, or OTELC_EPARSE (and *level untouched).
- * Thread-safety: pure function.  Since: 0.1.
+ * Thread-safety: pure function.  Blocking: never.  Since: 0.1.
  */
 OTELC_API otelc_status otelc_log_level_parse(const char *name,
                                              otelc_log_level *level);
@@ -241,12 +241,13 @@ otelc_log_context_push(const otelc_attribute *fields, size_t count);
 /**
  * otelc_log_context_pop - remove what the scope bound (and any scope
  * pushed after it and not popped, for instance after longjmp).
- * Idempotent.  Must be called on the pushing thread.  Since: 0.1.
+ * Idempotent.
+ * Thread-safety: the pushing thread only.  Blocking: never.  Since: 0.1.
  */
 OTELC_API void otelc_log_context_pop(otelc_log_context_scope *scope);
 
 /** otelc_log_context_depth - the number of fields bound on this thread
- *  now.  Thread-safety: calling thread.  Since: 0.1. */
+ *  now.  Thread-safety: calling thread.  Blocking: never.  Since: 0.1. */
 OTELC_API uint32_t otelc_log_context_depth(void);
 
 /** State of one OTELC_LOG_TIMER scope; lives in the caller's frame. */
@@ -329,13 +330,15 @@ OTELC_API otelc_status otelc_log_add_filter(otelc_logger *logger,
 
 /** otelc_log_clear_filters - remove the filters added for `logger` (NULL =
  *  the filters for every logger).  A filter call already running on
- *  another thread may finish after this returns.  Since: 0.1. */
+ *  another thread may finish after this returns.
+ *  Thread-safety: any thread.  Blocking: takes the logger-table lock.
+ *  Since: 0.1. */
 OTELC_API void otelc_log_clear_filters(otelc_logger *logger);
 
 /**
  * otelc_log_field_find - the value of the last field named `key` in an
  * array of fields (for filters), or NULL.
- * Thread-safety: pure function.  Since: 0.1.
+ * Thread-safety: pure function.  Blocking: never.  Since: 0.1.
  */
 OTELC_API const otelc_value *otelc_log_field_find(const otelc_attribute *fields,
                                                   size_t count,
@@ -379,8 +382,11 @@ typedef struct otelc_log_stats {
     uint64_t queue_depth;        /* records waiting now (approximate) */
 } otelc_log_stats;
 
-/** otelc_log_get_stats - copy the pipeline's counters (zero when otelc is
- *  not initialised).  Thread-safety: any thread.  Since: 0.1. */
+/** otelc_log_get_stats - copy the pipeline's counters: those of the
+ *  running pipeline, or of the last one after otelc_shutdown() (until the
+ *  next otelc_init()); zero before the first otelc_init().
+ *  Thread-safety: any thread.  Blocking: takes the pipeline and thread
+ *  registry locks briefly.  Since: 0.1. */
 OTELC_API void otelc_log_get_stats(otelc_log_stats *out);
 
 /** Counters of one sink ("console", "file", "syslog") or log exporter
@@ -400,8 +406,10 @@ typedef struct otelc_log_sink_stats {
 /**
  * otelc_log_get_sink_stats - counters of the i-th sink or exporter
  * (sinks first, in the order console, file, syslog, then exporters).
- * @return OTELC_OK, or OTELC_ENOTFOUND past the end (or not initialised).
- * Thread-safety: any thread.  Since: 0.1.
+ * @return OTELC_OK, or OTELC_ENOTFOUND past the end (or before the first
+ *         otelc_init()).  Counters stay readable after otelc_shutdown().
+ * Thread-safety: any thread.  Blocking: takes the pipeline lock briefly.
+ * Since: 0.1.
  */
 OTELC_API otelc_status otelc_log_get_sink_stats(size_t index,
                                                 otelc_log_sink_stats *out);
@@ -443,7 +451,7 @@ typedef struct otelc_log_record_data {
 OTELC_API otelc_log_record_data *
 otelc_log_record_data_copy(const otelc_log_record_data *record);
 /** otelc_log_record_data_free - free a copy; NULL is accepted.
- *  Since: 0.1. */
+ *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API void otelc_log_record_data_free(otelc_log_record_data *copy);
 
 /**
@@ -492,10 +500,13 @@ OTELC_API otelc_log_exporter *
 otelc_log_exporter_new(const otelc_log_exporter_ops *ops, void *state);
 
 /** otelc_log_exporter_free - shut down and free an exporter that was not
- *  handed to the pipeline; NULL is accepted.  Since: 0.1. */
+ *  handed to the pipeline; NULL is accepted.  Thread-safety: any thread,
+ *  not concurrently with other use of it.  Blocking: calls its shutdown
+ *  (given 5 s).  Since: 0.1. */
 OTELC_API void otelc_log_exporter_free(otelc_log_exporter *exporter);
 
-/** otelc_log_exporter_name - the ops' name.  Since: 0.1. */
+/** otelc_log_exporter_name - the ops' name.  Thread-safety: any thread.
+ *  Blocking: never.  Since: 0.1. */
 OTELC_API const char *
 otelc_log_exporter_name(const otelc_log_exporter *exporter);
 

@@ -13,11 +13,11 @@
  *   - every value (and name) given to otelc_log_level_parse either fails
  *     or yields one of the seven thresholds.
  *
- * Build (clang), by hand or from tests/fuzz/CMakeLists.txt when present:
+ * Built by tests/fuzz/CMakeLists.txt (make fuzz), or alone:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
  *     -I include -I . tests/fuzz/fuzz_log_settings.c sdk/log_parse.c \
  *     sdk/strutil.c -o fuzz_log_settings
- *   ./fuzz_log_settings -max_total_time=60
+ *   ./fuzz_log_settings -max_total_time=60 tests/fuzz/corpus/fuzz_log_settings
  */
 #include <ctype.h>
 #include <stdint.h>
