@@ -201,10 +201,8 @@ typedef struct otelc__log_pipeline {
         otelc__batcher *b;
     } exp[OTELC__LOG_MAX_EXPORTERS];
     _Atomic size_t nexp;
-    pthread_mutex_t exp_lock; /* serialises otelc_log_add_exporter */
     otelc__log_batch batch;
     _Atomic uint64_t processed;
-    _Atomic int stopped;
     struct otelc__log_pipeline *retired_next;
 } otelc__log_pipeline;
 

@@ -365,7 +365,6 @@ void otelc__log_start(const otelc_resource *resource) {
                                       "is off");
         return;
     }
-    pthread_mutex_init(&p->exp_lock, NULL);
     p->resource = resource;
     p->service_name = resource ? otelc_resource_service_name(resource) : "";
     p->correlation = otelc__cfg_bool(OTELC_CFG_LOG_CORRELATION_ID, true);
@@ -410,7 +409,6 @@ void otelc__log_start(const otelc_resource *resource) {
     if (!p->b) {
         for (size_t s = 0; s < p->nsinks; s++)
             p->sinks[s]->close(p->sinks[s]);
-        pthread_mutex_destroy(&p->exp_lock);
         free(p);
         pthread_mutex_unlock(&g_lock);
         otelc__diag(OTELC_DIAG_ERROR, "log pipeline: cannot start its worker; "
@@ -433,7 +431,6 @@ otelc_status otelc__log_stop(uint64_t deadline) {
         return OTELC_OK;
     }
     otelc_status st = otelc__batcher_shutdown(p->b, deadline);
-    atomic_store(&p->stopped, 1);
     p->retired_next = g_retired;
     g_retired = p;
     pthread_mutex_unlock(&g_lock);
