@@ -24,6 +24,8 @@
 #include "otelc/export.h"
 #include "otelc/exporters.h"
 #include "otelc/macros.h"
+#include "otelc/propagation.h"
+#include "otelc/request_id.h"
 #include "otelc/sampler.h"
 #include "otelc/status.h"
 #include "otelc/trace.h"
