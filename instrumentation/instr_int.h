@@ -15,12 +15,14 @@
  * without taking the provider's tracer-table lock per request: the pair is
  * cached and looked up again only when the global provider changes.  The
  * provider is recognised by its process-unique id, so a new provider at a
- * freed one's address is never mistaken for it.  A replaced pair is
- * leaked on purpose (a few bytes per otelc_init): another thread may still
- * be reading it. */
+ * freed one's address is never mistaken for it.  A replaced pair is kept,
+ * chained behind the new one (another thread may still be reading it; a
+ * few bytes per otelc_init), and the whole chain is freed by
+ * otelc__instr_tracer_free() when its owner goes away. */
 typedef struct otelc__tracer_pair {
     uint64_t provider_id;
     otelc_tracer *tracer;
+    struct otelc__tracer_pair *older;
 } otelc__tracer_pair;
 
 static inline otelc_tracer *
@@ -34,9 +36,23 @@ otelc__instr_tracer(_Atomic(otelc__tracer_pair *) *cache, const char *scope) {
     if (n) {
         n->provider_id = g->id;
         n->tracer = t;
-        atomic_store_explicit(cache, n, memory_order_release);
+        n->older = p;
+        /* If another thread installed a pair meanwhile, keep ours out. */
+        if (!atomic_compare_exchange_strong_explicit(
+                cache, &p, n, memory_order_acq_rel, memory_order_acquire))
+            free(n);
     }
     return t;
+}
+
+/* Free a cache's chain; nothing may use it any more. */
+static inline void otelc__instr_tracer_free(_Atomic(otelc__tracer_pair *) *c) {
+    otelc__tracer_pair *p = atomic_exchange(c, NULL);
+    while (p) {
+        otelc__tracer_pair *o = p->older;
+        free(p);
+        p = o;
+    }
 }
 
 /* The semantic-convention form of an HTTP method: the known methods as

@@ -126,6 +126,7 @@ OTELC_API void otelc_mhd_server_free(otelc_mhd_server *s) {
                     "completed: was OTELC_MHD_OPTION_COMPLETED(server) given "
                     "to MHD_start_daemon(), and the daemon stopped first?",
                     (long long)live);
+    otelc__instr_tracer_free(&s->tracer_cache);
     free(s);
 }
 
