@@ -59,9 +59,9 @@ typedef struct otelc_mhd_server otelc_mhd_server;
 /**
  * A route callback: the low-cardinality route template for a request
  * ("/orders/{id}"), or NULL when none matches (the span is then named
- * after the raw path and has no http.route).  The returned string must
- * stay valid until the server is freed (a string literal, typically).
- * Called once per request, on MHD's thread.
+ * after the raw path and has no http.route).  The returned string is
+ * copied before the callback's caller returns.  Called once per request,
+ * on MHD's thread.
  */
 typedef const char *(*otelc_mhd_route_fn)(void *cls, const char *method,
                                           const char *path);
