@@ -309,6 +309,10 @@ static void leave(req_scope *rs) {
         otelc_scope_end(rs->outer);
 }
 
+/* The status of a response queued with plain MHD_queue_response().  Read
+ * in the completion callback only: there it is the status this request's
+ * response went out with, whereas on a kept-alive connection an early
+ * handler call could still see the previous request's. */
 static void record_status(mhd_req *r) {
     if (r->status)
         return;
@@ -337,7 +341,6 @@ OTELC_API enum MHD_Result otelc_mhd_access_handler(
         s->o.handler(s->o.handler_cls, c, url, method, version, upload_data,
                      upload_data_size, &r->user_ctx);
     leave(&rs);
-    record_status(r);
     return ret;
 }
 

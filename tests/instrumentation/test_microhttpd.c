@@ -239,6 +239,31 @@ Test(microhttpd, statuses) {
     }
 }
 
+/* Several requests on one kept-alive connection: each span gets its own
+ * status, also when the handler uses plain MHD_queue_response(). */
+Test(microhttpd, keep_alive_connection_statuses) {
+    CURL *h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard_body);
+    const char *paths[] = {"/x", "/plain", "/status/404", "/plain", "/x"};
+    const int codes[] = {200, 503, 404, 503, 200};
+    for (int i = 0; i < 5; i++) {
+        char *url = url_of(port, paths[i]);
+        curl_easy_setopt(h, CURLOPT_URL, url);
+        cr_assert_eq(curl_easy_perform(h), CURLE_OK);
+        long st = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
+        cr_assert_eq(st, codes[i]);
+        const otelc_span_data *d = wait_span((size_t)i + 1);
+        cr_assert_eq(attr_int(d, "http.response.status_code"), codes[i],
+                     "request %d (%s)", i, paths[i]);
+        free(url);
+    }
+    long reused = 0;
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &reused);
+    cr_assert_eq(reused, 0, "the last request reused the connection");
+    curl_easy_cleanup(h);
+}
+
 Test(microhttpd, upload_in_chunks_is_one_span) {
     static char body[300000];
     memset(body, 'b', sizeof body - 1);
