@@ -44,32 +44,37 @@ OTELC_API otelc_baggage *otelc_baggage_set(const otelc_baggage *base,
 
 /** otelc_baggage_remove - a copy of base without `name` (a new reference to
  *  an identical baggage if absent).  Free with otelc_baggage_free().
- *  Since: 0.1. */
+ *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_baggage *otelc_baggage_remove(const otelc_baggage *base,
                                               const char *name);
 
 /** otelc_baggage_get - the value of name, or NULL.  Borrowed for the
- *  baggage's lifetime.  Since: 0.1. */
+ *  baggage's lifetime.  Thread-safety: any thread (baggage is
+ *  immutable).  Blocking: never.  Since: 0.1. */
 OTELC_API const char *otelc_baggage_get(const otelc_baggage *baggage,
                                         const char *name);
 
-/** otelc_baggage_count - the number of entries (0 for NULL). */
+/** otelc_baggage_count - the number of entries (0 for NULL).
+ *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API size_t otelc_baggage_count(const otelc_baggage *baggage);
 
 /**
  * otelc_baggage_entry - the i-th entry in insertion order.
  * @return false past the end.  Out-pointers are borrowed for the
  *         baggage's lifetime; metadata is "" when there is none.
- * Since: 0.1.
+ * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
 OTELC_API bool otelc_baggage_entry(const otelc_baggage *baggage, size_t i,
                                    const char **name, const char **value,
                                    const char **metadata);
 
-/** otelc_baggage_ref - take another reference (returns baggage). */
+/** otelc_baggage_ref - take another reference (returns baggage); drop it
+ *  with otelc_baggage_free().  Thread-safety: any thread (atomic count).
+ *  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_baggage *otelc_baggage_ref(const otelc_baggage *baggage);
 
-/** otelc_baggage_free - drop a reference; NULL is accepted. */
+/** otelc_baggage_free - drop a reference; NULL is accepted.
+ *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API void otelc_baggage_free(otelc_baggage *baggage);
 
 /**

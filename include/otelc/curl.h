@@ -90,7 +90,7 @@ OTELC_API void otelc_curl_end(otelc_curl_request *req, CURLcode result);
 
 /** otelc_curl_request_span - the request's span (for attributes or
  *  events of the caller's own); borrowed until otelc_curl_end().
- *  Since: 0.1. */
+ *  Thread-safety: as the request.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_span *otelc_curl_request_span(otelc_curl_request *req);
 
 /**

@@ -95,6 +95,7 @@ OTELC_API otelc_mhd_server *otelc_mhd_server_new(const otelc_mhd_options *opts);
 
 /** otelc_mhd_server_free - free the wrapper; NULL is accepted.  Call it
  *  after MHD_stop_daemon() (requests still open then are reported).
+ *  Thread-safety: no request may be in progress.  Blocking: never.
  *  Since: 0.1. */
 OTELC_API void otelc_mhd_server_free(otelc_mhd_server *server);
 
@@ -107,7 +108,8 @@ OTELC_API enum MHD_Result otelc_mhd_access_handler(
     size_t *upload_data_size, void **con_cls);
 
 /** The completion callback, registered with OTELC_MHD_OPTION_COMPLETED:
- *  ends the request's span.  Since: 0.1. */
+ *  ends the request's span.  Thread-safety: as MHD calls it.  Blocking:
+ *  as the application's completion callback.  Since: 0.1. */
 OTELC_API void otelc_mhd_request_completed(void *server,
                                            struct MHD_Connection *connection,
                                            void **con_cls,
@@ -133,12 +135,14 @@ otelc_mhd_queue_response(struct MHD_Connection *connection,
 
 /** otelc_mhd_request_carrier - a read-only carrier over a request's
  *  headers (get and foreach; MHD compares names case-insensitively).
- *  Valid while MHD processes the request.  Since: 0.1. */
+ *  Valid while MHD processes the request.  Thread-safety: MHD's thread
+ *  of the request.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_carrier
 otelc_mhd_request_carrier(struct MHD_Connection *connection);
 
 /** otelc_mhd_response_carrier - a carrier that sets response headers
- *  (e.g. to inject a context into a response).  Since: 0.1. */
+ *  (e.g. to inject a context into a response).  Thread-safety: one
+ *  thread per response object.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_carrier otelc_mhd_response_carrier(struct MHD_Response *response);
 
 #ifdef __cplusplus

@@ -100,7 +100,9 @@ typedef struct otelc_textmap otelc_textmap;
  *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_textmap *otelc_textmap_new(void);
 
-/** otelc_textmap_free - free a map; NULL is accepted.  Since: 0.1. */
+/** otelc_textmap_free - free a map; NULL is accepted.
+ *  Thread-safety: not concurrently with other use of the map.  Blocking:
+ *  never.  Since: 0.1. */
 OTELC_API void otelc_textmap_free(otelc_textmap *map);
 
 /**
@@ -114,28 +116,33 @@ OTELC_API otelc_status otelc_textmap_add(otelc_textmap *map, const char *name,
 
 /** otelc_textmap_set - replace every field named `name` (case-insensitive)
  *  by one field name=value, appended.  Same returns as otelc_textmap_add.
- *  Since: 0.1. */
+ *  Thread-safety: one thread per map.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_status otelc_textmap_set(otelc_textmap *map, const char *name,
                                          const char *value);
 
 /** otelc_textmap_get - the first value of `name` (case-insensitive), or
- *  NULL.  Borrowed until the map changes.  Since: 0.1. */
+ *  NULL.  Borrowed until the map changes.  Thread-safety: readers only,
+ *  or one thread.  Blocking: never.  Since: 0.1. */
 OTELC_API const char *otelc_textmap_get(const otelc_textmap *map,
                                         const char *name);
 
-/** otelc_textmap_count - the number of fields.  Since: 0.1. */
+/** otelc_textmap_count - the number of fields.  Thread-safety: as
+ *  otelc_textmap_get.  Blocking: never.  Since: 0.1. */
 OTELC_API size_t otelc_textmap_count(const otelc_textmap *map);
 
 /** otelc_textmap_entry - the i-th field; false past the end.  Out-pointers
- *  are borrowed until the map changes.  Since: 0.1. */
+ *  are borrowed until the map changes.  Thread-safety: as
+ *  otelc_textmap_get.  Blocking: never.  Since: 0.1. */
 OTELC_API bool otelc_textmap_entry(const otelc_textmap *map, size_t i,
                                    const char **name, const char **value);
 
-/** otelc_textmap_clear - remove every field.  Since: 0.1. */
+/** otelc_textmap_clear - remove every field.  Thread-safety: one thread
+ *  per map.  Blocking: never.  Since: 0.1. */
 OTELC_API void otelc_textmap_clear(otelc_textmap *map);
 
 /** otelc_textmap_carrier - a carrier (get, set, foreach) over `map`, which
- *  must outlive the carrier's use.  Since: 0.1. */
+ *  must outlive the carrier's use.  Thread-safety: the carrier is used
+ *  like the map (one thread).  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_carrier otelc_textmap_carrier(otelc_textmap *map);
 
 /* ---- propagators ----------------------------------------------------------- */
@@ -225,7 +232,8 @@ OTELC_API otelc_propagator *otelc_propagator_from_config(void);
 OTELC_API void otelc_propagator_free(otelc_propagator *p);
 
 /** otelc_propagator_name - "tracecontext", ..., or for a composite the
- *  members' names joined by ",".  Borrowed for p's life.  Since: 0.1. */
+ *  members' names joined by ",".  Borrowed for p's life.
+ *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API const char *otelc_propagator_name(const otelc_propagator *p);
 
 /**
@@ -290,7 +298,8 @@ OTELC_API otelc_status
 otelc_propagation_inject_current(const otelc_carrier *carrier);
 
 /** otelc_propagation_extract - otelc_propagator_extract() with the global
- *  propagator.  Free the result with otelc_context_free().  Since: 0.1. */
+ *  propagator.  Free the result with otelc_context_free().
+ *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_context *otelc_propagation_extract(const otelc_carrier *carrier);
 
 /** Counters of propagation problems since the process started. */
@@ -327,7 +336,8 @@ OTELC_API char *otelc_tracestate_parse(const char *value, size_t *dropped);
 /** otelc_tracestate_key_valid / _value_valid - the W3C grammar:
  *  key = (lcalpha / DIGIT) 0*255(lcalpha / DIGIT / "_" / "-" / "*" / "/"
  *  / "@"); value = 1 to 256 printable ASCII characters without "," and
- *  "=", not ending in a space.  Since: 0.1. */
+ *  "=", not ending in a space.  Thread-safety: pure functions.
+ *  Blocking: never.  Since: 0.1. */
 OTELC_API bool otelc_tracestate_key_valid(const char *key);
 OTELC_API bool otelc_tracestate_value_valid(const char *value);
 
@@ -345,7 +355,8 @@ OTELC_API otelc_status otelc_tracestate_set(const char *ts, const char *key,
                                             const char *value, char **out);
 
 /** otelc_tracestate_remove - ts without key (as otelc_tracestate_set
- *  returns it; a missing key is not an error).  Since: 0.1. */
+ *  returns it; a missing key is not an error).  Thread-safety: pure
+ *  function.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_status otelc_tracestate_remove(const char *ts,
                                                const char *key, char **out);
 
