@@ -171,6 +171,38 @@ OTELC_API void otelc_sampler_should_sample(const otelc_sampler *s,
     }
 }
 
+/* The SDK's fast path: the built-in samplers decide from the parent and
+ * the trace id alone, so the span start need not build the full parameter
+ * block.  -1 tells the caller to use otelc_sampler_should_sample(). */
+int otelc__sampler_fast(const otelc_sampler *s,
+                        const otelc_span_context *parent,
+                        const uint8_t *trace_id);
+int otelc__sampler_fast(const otelc_sampler *s,
+                        const otelc_span_context *parent,
+                        const uint8_t *trace_id) {
+    for (;;) {
+        switch (s->k) {
+        case K_ON:
+            return OTELC_SAMPLING_RECORD_AND_SAMPLE;
+        case K_OFF:
+            return OTELC_SAMPLING_DROP;
+        case K_RATIO:
+            return (be64(trace_id + 8) >> 1) < s->threshold
+                       ? OTELC_SAMPLING_RECORD_AND_SAMPLE
+                       : OTELC_SAMPLING_DROP;
+        case K_PARENT:
+            if (parent && otelc_span_context_is_valid(parent))
+                return otelc_span_context_is_sampled(parent)
+                           ? OTELC_SAMPLING_RECORD_AND_SAMPLE
+                           : OTELC_SAMPLING_DROP;
+            s = s->root;
+            continue;
+        default:
+            return -1;
+        }
+    }
+}
+
 /* ---- configuration ------------------------------------------------------------ */
 
 static double ratio_arg(const char *sampler_name) {

@@ -23,7 +23,9 @@
  * and on a retryable failure retries with exponential backoff (1 s, x1.5,
  * at most 5 s, +-20% jitter, at least the server's retry-after) until the
  * export deadline: now + export_timeout, or the shutdown deadline if
- * sooner.  Items that cannot be exported are counted by reason.
+ * sooner.  Items that cannot be exported are counted by reason, except
+ * those an exporter that splits a batch into several requests reports as
+ * already delivered (ctx->delivered_items): they count as exported.
  *
  * Deadlines.  flush() and shutdown() wait on a futex with the caller's
  * deadline and return by then whatever the exporter does.  A shutdown that
@@ -252,18 +254,27 @@ static uint64_t effective_deadline(otelc__batcher *b, uint64_t d) {
     return d;
 }
 
+/* Count a batch that is given up: the items the exporter reported as
+ * already delivered (a split batch) are exported, the rest dropped. */
+static void give_up(otelc__batcher *b, size_t n, uint64_t delivered,
+                    _Atomic uint64_t *reason) {
+    add(&b->exported, delivered);
+    add(reason, n - delivered);
+}
+
 static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
     uint64_t deadline = otelc__mono_ns() +
                         (uint64_t)b->cfg.export_timeout_ms * 1000000u;
     uint64_t backoff_ms = 1000;
+    uint64_t delivered = 0; /* items of this batch already at the receiver */
     atomic_store(&b->inflight, n);
     for (uint32_t attempt = 1;; attempt++) {
         uint64_t d = effective_deadline(b, deadline);
         if (otelc__mono_ns() >= d) {
             if (!atomic_load(&b->abandoned))
-                add(atomic_load(&b->stop_req) ? &b->dropped_shutdown
-                                              : &b->dropped_export,
-                    n);
+                give_up(b, n, delivered,
+                        atomic_load(&b->stop_req) ? &b->dropped_shutdown
+                                                  : &b->dropped_export);
             break;
         }
         otelc_export_context ctx = {d, 0, 0, attempt};
@@ -282,11 +293,13 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
             break;
         }
         add(&b->export_failures, 1);
+        if (ctx.delivered_items > delivered)
+            delivered = ctx.delivered_items > n ? n : ctx.delivered_items;
         if (r != OTELC_EXPORT_RETRYABLE) {
-            add(&b->dropped_export, n);
+            give_up(b, n, delivered, &b->dropped_export);
             otelc__diag(OTELC_DIAG_WARN,
-                        "%s: export failed permanently; %zu items dropped",
-                        b->name, n);
+                        "%s: export failed permanently; %llu items dropped",
+                        b->name, (unsigned long long)(n - delivered));
             break;
         }
         /* Jitter of +-20% keeps many processes from retrying in lockstep. */
@@ -297,13 +310,13 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
         uint64_t until = otelc__mono_ns() + wait_ms * 1000000u;
         d = effective_deadline(b, deadline);
         if (until >= d) {
-            add(atomic_load(&b->stop_req) ? &b->dropped_shutdown
-                                          : &b->dropped_export,
-                n);
+            give_up(b, n, delivered,
+                    atomic_load(&b->stop_req) ? &b->dropped_shutdown
+                                              : &b->dropped_export);
             otelc__diag(OTELC_DIAG_WARN,
                         "%s: export still failing after %u attempt(s) and the "
-                        "export deadline is near; %zu items dropped",
-                        b->name, attempt, n);
+                        "export deadline is near; %llu items dropped",
+                        b->name, attempt, (unsigned long long)(n - delivered));
             break;
         }
         otelc__diag(OTELC_DIAG_DEBUG, "%s: retryable export failure; retry %u "

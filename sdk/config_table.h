@@ -80,6 +80,7 @@
  X(JAEGER_TIMEOUT, "OTEL_EXPORTER_JAEGER_TIMEOUT", INT, "10000", 1, 86400000, "", "ms per Jaeger request") \
  X(JAEGER_USER, "OTEL_EXPORTER_JAEGER_USER", STRING, "", 0, 0, "", "Jaeger basic-auth user") \
  X(JAEGER_PASSWORD, "OTEL_EXPORTER_JAEGER_PASSWORD", STRING, "", 0, 0, "", "Jaeger basic-auth password") \
+ X(JAEGER_MAX_REQUEST_BYTES, "OTELC_JAEGER_MAX_REQUEST_BYTES", SIZE, "4194304", 1024, 1073741824LL, "", "largest Jaeger request body; bigger batches are split, a bigger span is dropped (K/M/G suffixes)") \
  /* --- metrics --- */ \
  X(METRICS_EXPORTER, "OTEL_METRICS_EXPORTER", LIST, "otlp", 0, 0, "otlp|prometheus|console|none", "metric exporters") \
  X(METRIC_EXPORT_INTERVAL, "OTEL_METRIC_EXPORT_INTERVAL", INT, "60000", 1, 86400000, "", "ms between periodic metric exports") \

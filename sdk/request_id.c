@@ -1,26 +1,10 @@
 /*
- * sdk/request_id.c - the per-thread request id (X-Request-ID) and its
- * generation and validation.
- *
- * The id is one borrowed pointer per thread.  It is a plain __thread
- * variable with the default TLS model rather than a field of the thread
- * state: it is read per log record and set per handler call, both far from
- * the span hot path, and keeping it out of initial-exec TLS keeps dlopen()
- * of libotelc within glibc's static TLS surplus (see sdk/internal.h).
+ * sdk/request_id.c - generating and validating request ids (the
+ * per-thread current id itself lives in sdk/context.c).
  */
 #include "sdk/internal.h"
 
 #include "otelc/request_id.h"
-
-static __thread const char *t_request_id;
-
-OTELC_API const char *otelc_request_id_current(void) { return t_request_id; }
-
-OTELC_API const char *otelc_request_id_swap(const char *id) {
-    const char *old = t_request_id;
-    t_request_id = id;
-    return old;
-}
 
 OTELC_API char *otelc_request_id_generate(
     char out[OTELC_REQUEST_ID_GENERATED_LEN + 1]) {
@@ -41,7 +25,7 @@ OTELC_API char *otelc_request_id_generate(
 }
 
 OTELC_API bool otelc_request_id_valid(const char *id, size_t len) {
-    if (!id || len == 0 || len > OTELC_REQUEST_ID_MAX)
+    if (!id || len == 0 || len >= OTELC_REQUEST_ID_MAX)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = id[i];

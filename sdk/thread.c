@@ -33,6 +33,7 @@ static void on_thread_exit(void *arg) {
     /* Entries still on the stack belong to code that never ended its
      * scopes; they are borrowed pointers, so dropping them is safe. */
     t->depth = 0;
+    t->request_id[0] = '\0';
     otelc__tls = NULL;
     pthread_mutex_lock(&g_lock);
     atomic_store(&t->exited, 1);
@@ -102,6 +103,7 @@ otelc__thread *otelc__thread_create(void) {
     }
     seed(t);
     t->depth = 0;
+    t->request_id[0] = '\0';
     atomic_store(&t->exited, 0);
     otelc__tls = t;
     pthread_setspecific(g_key, t);

@@ -54,6 +54,7 @@ typedef struct otelc__thread {
     uint32_t index;          /* 0, 1, 2 ... in creation order */
     struct otelc__thread *next_all;
     struct otelc__thread *next_idle;
+    char request_id[OTELC_REQUEST_ID_MAX]; /* "" = none */
     otelc__ctx_entry inline_stack[OTELC__INLINE_STACK];
 } otelc__thread;
 

@@ -213,6 +213,27 @@ otelc_context_baggage(const otelc_context *ctx);
  *  Since: 0.1. */
 OTELC_API const otelc_baggage *otelc_current_baggage(void);
 
+/** Longest request id kept (longer ids are truncated). */
+#define OTELC_REQUEST_ID_MAX 128
+
+/**
+ * otelc_request_id_set - set (copy) the calling thread's current request
+ * id, or clear it with NULL.  The server instrumentation sets it for the
+ * duration of each request; log records and error reports carry it when
+ * LOG_CORRELATION_ID is on.  Ids longer than OTELC_REQUEST_ID_MAX - 1 bytes
+ * are truncated.
+ * Thread-safety: calling thread only.  Blocking: never.  Since: 0.1.
+ */
+OTELC_API void otelc_request_id_set(const char *request_id);
+
+/**
+ * otelc_request_id_current - the calling thread's current request id, or
+ * NULL when none is set.  Borrowed: valid until the next
+ * otelc_request_id_set() on this thread.
+ * Thread-safety: calling thread only.  Blocking: never.  Since: 0.1.
+ */
+OTELC_API const char *otelc_request_id_current(void);
+
 #ifdef __cplusplus
 }
 #endif

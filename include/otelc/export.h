@@ -157,6 +157,13 @@ typedef struct otelc_export_context {
     uint64_t rejected_items;
     /** 1-based attempt number for this batch. */
     uint32_t attempt;
+    /** Set by the exporter with OTELC_EXPORT_RETRYABLE or
+     *  OTELC_EXPORT_FAILURE when it sends one batch as several requests and
+     *  some of them already succeeded: how many items of this batch (over
+     *  all attempts so far) reached the receiver.  The exporter must not
+     *  send those again when the worker retries; if the worker finally
+     *  gives the batch up, they are counted as exported, not dropped. */
+    uint64_t delivered_items;
 } otelc_export_context;
 
 /** otelc_export_remaining_ms - milliseconds left before ctx's deadline (0

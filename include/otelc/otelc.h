@@ -23,6 +23,7 @@
 #include "otelc/diag.h"
 #include "otelc/export.h"
 #include "otelc/exporters.h"
+#include "otelc/jaeger.h"
 #include "otelc/macros.h"
 #include "otelc/propagation.h"
 #include "otelc/request_id.h"

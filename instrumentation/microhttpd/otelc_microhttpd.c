@@ -14,7 +14,8 @@
  * Around every call of the application's handler the request's context is
  * current: the extracted context is attached (its baggage becomes the
  * current baggage), the SERVER span is made current on top, and the
- * request id is swapped in; all three are popped before returning to MHD,
+ * request id is set (otelc_request_id_set); all three are undone before
+ * returning to MHD,
  * because MHD may interleave requests on one thread (select/poll modes).
  *
  * Invariants: a request state exists from the first handler call to the
@@ -46,7 +47,7 @@ typedef struct mhd_req {
     otelc_span *span;
     void *user_ctx;        /* the application's con_cls slot */
     unsigned status;
-    char request_id[OTELC_REQUEST_ID_MAX + 1];
+    char request_id[OTELC_REQUEST_ID_MAX];
 } mhd_req;
 
 /* The request whose handler runs on this thread (for queue_response). */
@@ -197,7 +198,7 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
                                 "(empty, over %d characters, or characters "
                                 "outside [A-Za-z0-9-_.:+/=@~]); a new id is "
                                 "generated",
-                                OTELC_REQUEST_ID_MAX);
+                                OTELC_REQUEST_ID_MAX - 1);
         otelc_request_id_generate(r->request_id);
     }
 
@@ -278,12 +279,15 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
 typedef struct req_scope {
     otelc_scope outer, inner;
     bool has_outer, has_inner;
-    const char *prev_id;
+    bool had_id;
+    char prev_id[OTELC_REQUEST_ID_MAX]; /* usually empty: no id around */
     mhd_req *prev_req;
 } req_scope;
 
 static req_scope enter(mhd_req *r) {
-    req_scope rs = {{UINT32_MAX}, {UINT32_MAX}, false, false, NULL, NULL};
+    req_scope rs;
+    rs.outer = rs.inner = (otelc_scope){UINT32_MAX};
+    rs.has_outer = rs.has_inner = false;
     if (r->parent) {
         rs.outer = otelc_context_attach(r->parent);
         rs.has_outer = true;
@@ -292,7 +296,13 @@ static req_scope enter(mhd_req *r) {
         rs.inner = otelc_span_make_current(r->span);
         rs.has_inner = true;
     }
-    rs.prev_id = otelc_request_id_swap(r->request_id);
+    /* The thread's id is a copy (otelc_request_id_set); keep the one
+     * that was there, normally none, to put it back. */
+    const char *prev = otelc_request_id_current();
+    rs.had_id = prev != NULL;
+    if (prev)
+        snprintf(rs.prev_id, sizeof rs.prev_id, "%s", prev);
+    otelc_request_id_set(r->request_id);
     rs.prev_req = t_req;
     t_req = r;
     return rs;
@@ -302,7 +312,7 @@ static req_scope enter(mhd_req *r) {
  * popped, with the SDK's diagnostic). */
 static void leave(req_scope *rs) {
     t_req = rs->prev_req;
-    otelc_request_id_swap(rs->prev_id);
+    otelc_request_id_set(rs->had_id ? rs->prev_id : NULL);
     if (rs->has_inner)
         otelc_scope_end(rs->inner);
     if (rs->has_outer)
