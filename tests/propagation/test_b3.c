@@ -238,3 +238,36 @@ Test(b3_debug, inherited_by_children_and_reinjected) {
     otelc_context_free(in);
     pipeline_free(&tp);
 }
+
+/* The debug bit is otelc's own: exported OTLP flags carry only W3C bits. */
+Test(b3_debug, not_exported_as_a_w3c_flag) {
+    char path[200], script[256];
+    snprintf(path, sizeof path, "%s/spans.jsonl", test_tmpdir());
+    snprintf(script, sizeof script, "%s.py", path);
+    otelc_tracer_provider *p =
+        otelc_tracer_provider_new(NULL, otelc_sampler_parentbased(
+                                            otelc_sampler_always_off()));
+    otelc_tracer_provider_add_processor(
+        p, otelc_simple_span_processor_new(otelc_file_exporter_new(path)));
+    otelc_context *in = extract_with("b3", "b3", TID "-" SID "-d", NULL);
+    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER,
+                                  .parent = in};
+    otelc_span *s = otelc_span_start(otelc_tracer_get(p, "t", NULL), "srv", &o);
+    cr_assert(otelc_span_get_context(s).trace_flags & OTELC_TRACE_FLAG_DEBUG);
+    otelc_span_end(s);
+    otelc_tracer_provider_free(p);
+    otelc_context_free(in);
+    FILE *f = fopen(script, "w");
+    fputs("import json,sys\n"
+          "for l in open(sys.argv[1]):\n"
+          "  for rs in json.loads(l)['resourceSpans']:\n"
+          "    for ss in rs['scopeSpans']:\n"
+          "      for sp in ss['spans']: print(sp['flags'] & 0xff)\n",
+          f);
+    fclose(f);
+    const char *args[] = {path, NULL};
+    char *out = NULL;
+    cr_assert_eq(run_python(script, args, &out), 0);
+    cr_assert_str_eq(out, "1\n", "sampled only, no 0x80: %s", out);
+    free(out);
+}
