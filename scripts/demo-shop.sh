@@ -12,12 +12,21 @@
 # file exporter writes one line per export with O_APPEND, so they can share
 # it).  With OTEL_EXPORTER_OTLP_ENDPOINT set, the same spans also go to
 # that collector (OTEL_TRACES_EXPORTER=file,otlp).
+#
+# BUILD_DIR (default: build) is relative to the directory the script is
+# run from.  Output goes to otelc-demo/ at the top of the source tree, or
+# to $OTELC_DEMO_DIR; DEMO_REQUESTS sets the number of checkouts (36).
 set -euo pipefail
 
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-build}
+case "$build" in
+  /*) ;;
+  *) build=$PWD/$build ;;
+esac
 shop=$build/examples/shop
 viewer=$build/tools/otelc-traceview
-out=otelc-demo
+out=${OTELC_DEMO_DIR:-$top/otelc-demo}
 requests=${DEMO_REQUESTS:-36}
 
 for b in shop-backend shop-frontend shop-client; do
