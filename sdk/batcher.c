@@ -98,6 +98,7 @@ struct otelc__batcher {
         dropped_rejected, export_calls, export_failures, export_retries;
 
     otelc__fork_hook fork_hook;
+    otelc__ratelimit fail_rl; /* export failure diagnostics */
 };
 
 static otelc__ratelimit g_drop_rl;
@@ -297,7 +298,7 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
             delivered = ctx.delivered_items > n ? n : ctx.delivered_items;
         if (r != OTELC_EXPORT_RETRYABLE) {
             give_up(b, n, delivered, &b->dropped_export);
-            otelc__diag(OTELC_DIAG_WARN,
+            otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
                         "%s: export failed permanently; %llu items dropped",
                         b->name, (unsigned long long)(n - delivered));
             break;
@@ -313,7 +314,7 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
             give_up(b, n, delivered,
                     atomic_load(&b->stop_req) ? &b->dropped_shutdown
                                               : &b->dropped_export);
-            otelc__diag(OTELC_DIAG_WARN,
+            otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
                         "%s: export still failing after %u attempt(s) and the "
                         "export deadline is near; %llu items dropped",
                         b->name, attempt, (unsigned long long)(n - delivered));

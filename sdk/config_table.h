@@ -2,13 +2,20 @@
  * sdk/config_table.h - every setting otelc reads, in one table.
  *
  * X(id, name, type, default, min, max, choices, description)
- *   type     BOOL, INT (min..max), SIZE (bytes, K/M/G suffixes, min..max),
- *            DOUBLE (min..max), ENUM (one of choices, "|"-separated),
- *            LIST (comma-separated subset of choices), URL (http/https),
- *            HEADERS (k=v,k2=v2, percent-encoded), STRING.
- *   default  the value used when nothing sets it ("" = unset).
- * The README's configuration reference is generated from this table by
- * `otelc_config_dump()` and kept in sync by a test.
+ *   type     BOOL (OTEL_ names: true/false; others also 1/0, yes/no,
+ *            on/off), INT (min..max), SIZE (bytes, or a number with a
+ *            K/M/G/T binary multiple such as 512K, 10MB, 1GiB; min..max),
+ *            DOUBLE (min..max), ENUM (one of choices, "|"-separated,
+ *            case-insensitive), LIST (comma-separated subset of choices),
+ *            URL (http:// or https:// with a host and an optional port),
+ *            HEADERS (k=v,k2=v2, percent-encoded; values are secret),
+ *            STRING.
+ *   default  the value used when nothing sets it ("" = unset).  An empty
+ *            value in any layer also means unset.
+ * sdk/config.c validates and normalises every value; tests/config/
+ * test_config.c tests every entry with a good and a bad value by type, so
+ * a new line here is tested without further work.  docs/configuration.md
+ * lists every name (a test checks it).
  */
 /* clang-format off */
 #define OTELC_CONFIG_TABLE(X) \
@@ -29,13 +36,13 @@
  X(BSP_MAX_QUEUE_SIZE, "OTEL_BSP_MAX_QUEUE_SIZE", INT, "2048", 1, 16777216, "", "batch span processor: spans queued per producing thread before dropping") \
  X(BSP_MAX_EXPORT_BATCH_SIZE, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", INT, "512", 1, 16777216, "", "batch span processor: spans per export (at most the queue size)") \
  X(ATTRIBUTE_COUNT_LIMIT, "OTEL_ATTRIBUTE_COUNT_LIMIT", INT, "128", 0, 1048576, "", "attributes per span/event/link/log record") \
- X(ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 0, 2147483647, "", "characters per string attribute value (unset = no limit)") \
+ X(ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 1, 2147483647, "", "characters per string attribute value (unset = no limit)") \
  X(SPAN_ATTRIBUTE_COUNT_LIMIT, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", INT, "", 0, 1048576, "", "attributes per span (default OTEL_ATTRIBUTE_COUNT_LIMIT)") \
- X(SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 0, 2147483647, "", "characters per span attribute value (default OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)") \
+ X(SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 1, 2147483647, "", "characters per span attribute value (default OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)") \
  X(SPAN_EVENT_COUNT_LIMIT, "OTEL_SPAN_EVENT_COUNT_LIMIT", INT, "128", 0, 1048576, "", "events per span") \
  X(SPAN_LINK_COUNT_LIMIT, "OTEL_SPAN_LINK_COUNT_LIMIT", INT, "128", 0, 1048576, "", "links per span") \
- X(EVENT_ATTRIBUTE_COUNT_LIMIT, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", INT, "128", 0, 1048576, "", "attributes per span event") \
- X(LINK_ATTRIBUTE_COUNT_LIMIT, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", INT, "128", 0, 1048576, "", "attributes per span link") \
+ X(EVENT_ATTRIBUTE_COUNT_LIMIT, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", INT, "", 0, 1048576, "", "attributes per span event (default OTEL_ATTRIBUTE_COUNT_LIMIT)") \
+ X(LINK_ATTRIBUTE_COUNT_LIMIT, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", INT, "", 0, 1048576, "", "attributes per span link (default OTEL_ATTRIBUTE_COUNT_LIMIT)") \
  X(FILE_PATH, "OTELC_FILE_PATH", STRING, "otelc-traces.jsonl", 0, 0, "", "file exporter: OTLP-JSON lines output path") \
  /* --- OTLP exporter --- */ \
  X(OTLP_ENDPOINT, "OTEL_EXPORTER_OTLP_ENDPOINT", URL, "", 0, 0, "", "OTLP base endpoint (grpc default http://localhost:4317, http http://localhost:4318)") \

@@ -65,7 +65,10 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_sampler *sampler = otelc__options_take_sampler(opts);
     otelc_tracer_provider *p = otelc_tracer_provider_new(NULL, sampler);
     if (!p) {
+        /* Not initialised: forget the options' values too, as shutdown
+         * would. */
         g_initialized = false;
+        otelc__config_reset();
         pthread_mutex_unlock(&g_lock);
         otelc_options_free(opts);
         return OTELC_ENOMEM;
