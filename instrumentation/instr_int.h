@@ -59,9 +59,9 @@ static inline void otelc__instr_tracer_free(_Atomic(otelc__tracer_pair *) *c) {
  * they are, anything else "_OTHER" (the original goes into
  * http.request.method_original). */
 static inline const char *otelc__http_method_norm(const char *m) {
-    static const char *const known[] = {"GET",     "HEAD",    "POST",
-                                        "PUT",     "DELETE",  "CONNECT",
-                                        "OPTIONS", "TRACE",   "PATCH"};
+    static const char *const known[] = {"GET",     "HEAD",   "POST",
+                                        "PUT",     "DELETE", "CONNECT",
+                                        "OPTIONS", "TRACE",  "PATCH"};
     for (size_t i = 0; m && i < sizeof known / sizeof *known; i++)
         if (!strcmp(m, known[i]))
             return known[i];

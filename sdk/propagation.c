@@ -31,7 +31,8 @@ struct otelc_propagator {
     char *name; /* composite: members' names joined; NULL = ops->name */
 };
 
-/* ---- diagnostics ------------------------------------------------------------ */
+/* ---- diagnostics ------------------------------------------------------------
+ */
 
 void otelc__prop_invalid(otelc__ratelimit *rl, const char *format,
                          const char *field, const char *value,
@@ -70,7 +71,8 @@ OTELC_API void otelc_propagation_stats_get(otelc_propagation_stats *out) {
         &otelc__prop_stats.baggage_dropped, memory_order_relaxed);
 }
 
-/* ---- small helpers ------------------------------------------------------------ */
+/* ---- small helpers
+ * ------------------------------------------------------------ */
 
 bool otelc__hex_to_bytes_padded(const char *s, size_t len, uint8_t *out,
                                 size_t n, bool any_case) {
@@ -157,7 +159,8 @@ char *otelc__pct_decode(const char *s, size_t n) {
     return d;
 }
 
-/* ---- carriers ------------------------------------------------------------------- */
+/* ---- carriers
+ * ------------------------------------------------------------------- */
 
 static otelc__ratelimit g_set_rl;
 
@@ -183,7 +186,7 @@ size_t otelc__carrier_count(const otelc_carrier *c, const char *name) {
         return 0;
     if (c->foreach) {
         count_arg a = {name, 0};
-        c->foreach(c->user, count_visit, &a);
+        c->foreach (c->user, count_visit, &a);
         return a.n;
     }
     return otelc__carrier_get(c, name) ? 1 : 0;
@@ -203,8 +206,7 @@ static bool join_visit(void *arg, const char *name, const char *value) {
         return true;
     if (a->n++)
         otelc__str_append(&a->buf, &a->len, &a->cap, ",", 1, &a->oom);
-    otelc__str_append(&a->buf, &a->len, &a->cap, value, strlen(value),
-                      &a->oom);
+    otelc__str_append(&a->buf, &a->len, &a->cap, value, strlen(value), &a->oom);
     /* The empty string still needs a buffer to tell "present" apart. */
     if (!a->buf && !a->oom)
         otelc__str_append(&a->buf, &a->len, &a->cap, "", 0, &a->oom);
@@ -224,7 +226,7 @@ char *otelc__carrier_join(const otelc_carrier *c, const char *name, bool *oom) {
         return d;
     }
     join_arg a = {.name = name};
-    c->foreach(c->user, join_visit, &a);
+    c->foreach (c->user, join_visit, &a);
     if (a.oom) {
         free(a.buf);
         *oom = true;
@@ -242,7 +244,8 @@ void otelc__carrier_set(const otelc_carrier *c, const char *name,
                             name, otelc_strerror(st));
 }
 
-/* ---- textmap ------------------------------------------------------------------- */
+/* ---- textmap
+ * ------------------------------------------------------------------- */
 
 typedef struct tm_field {
     char *name;
@@ -357,7 +360,8 @@ OTELC_API otelc_carrier otelc_textmap_carrier(otelc_textmap *m) {
     return (otelc_carrier){tm_get, tm_set, tm_foreach, m};
 }
 
-/* ---- contexts ------------------------------------------------------------------ */
+/* ---- contexts
+ * ------------------------------------------------------------------ */
 
 void otelc__context_current_view(otelc_context *out) {
     memset(out, 0, sizeof *out);
@@ -390,7 +394,8 @@ otelc_context *otelc__context_extracted(const otelc_span_context *sc,
                              otelc_baggage_count(baggage) ? baggage : NULL);
 }
 
-/* ---- propagator objects ------------------------------------------------------- */
+/* ---- propagator objects
+ * ------------------------------------------------------- */
 
 static void none_inject(void *st, const otelc_context *ctx,
                         const otelc_carrier *c) {
@@ -403,14 +408,14 @@ static otelc_context *none_extract(void *st, const otelc_carrier *c) {
     (void)c;
     return NULL;
 }
-static const otelc_propagator_ops none_ops = {"none", none_inject,
-                                              none_extract, NULL, NULL};
+static const otelc_propagator_ops none_ops = {"none", none_inject, none_extract,
+                                              NULL, NULL};
 /* Returned by otelc_propagator_global() if even building the configured
  * composite fails (memory exhausted): the global is never NULL. */
 static otelc_propagator g_none = {&none_ops, NULL, NULL};
 
-OTELC_API otelc_propagator *otelc_propagator_new(const otelc_propagator_ops *ops,
-                                                 void *state) {
+OTELC_API otelc_propagator *
+otelc_propagator_new(const otelc_propagator_ops *ops, void *state) {
     otelc_propagator *p = NULL;
     if (ops && ops->inject && ops->extract)
         p = calloc(1, sizeof *p);
@@ -476,15 +481,17 @@ OTELC_API otelc_propagator *otelc_propagator_create(const char *name,
         *st = OTELC_EUNSUPPORTED;
         return NULL;
     }
-    otelc__diag(OTELC_DIAG_WARN, "unknown propagator \"%s\" (known: "
-                                 "tracecontext, baggage, b3, b3multi, jaeger, "
-                                 "none)",
+    otelc__diag(OTELC_DIAG_WARN,
+                "unknown propagator \"%s\" (known: "
+                "tracecontext, baggage, b3, b3multi, jaeger, "
+                "none)",
                 name);
     *st = OTELC_ENOTFOUND;
     return NULL;
 }
 
-/* ---- composite ------------------------------------------------------------------ */
+/* ---- composite
+ * ------------------------------------------------------------------ */
 
 typedef struct composite {
     otelc_propagator **m;
@@ -541,11 +548,9 @@ static otelc_context *composite_extract(void *st, const otelc_carrier *c) {
     }
     otelc_context *out = NULL;
     if (!oom)
-        out = otelc__context_extracted(span_from ? &span_from->sc : NULL,
-                                       span_from ? otelc_context_trace_state(
-                                                       span_from)
-                                                 : NULL,
-                                       bag);
+        out = otelc__context_extracted(
+            span_from ? &span_from->sc : NULL,
+            span_from ? otelc_context_trace_state(span_from) : NULL, bag);
     otelc_context_free(span_from);
     otelc_baggage_free(bag);
     return out;
@@ -679,7 +684,8 @@ OTELC_API otelc_propagator *otelc_propagator_from_config(void) {
     return otelc_propagator_composite_new(m, n);
 }
 
-/* ---- inject / extract --------------------------------------------------------- */
+/* ---- inject / extract
+ * --------------------------------------------------------- */
 
 OTELC_API void otelc_propagator_inject(const otelc_propagator *p,
                                        const otelc_context *ctx,
@@ -696,8 +702,9 @@ OTELC_API void otelc_propagator_inject(const otelc_propagator *p,
     p->ops->inject(p->state, ctx, carrier);
 }
 
-OTELC_API otelc_context *otelc_propagator_extract(const otelc_propagator *p,
-                                                  const otelc_carrier *carrier) {
+OTELC_API otelc_context *
+otelc_propagator_extract(const otelc_propagator *p,
+                         const otelc_carrier *carrier) {
     if (!carrier || !carrier->get)
         return NULL;
     if (!p)
@@ -716,11 +723,13 @@ otelc_propagation_inject_current(const otelc_carrier *carrier) {
     return OTELC_OK;
 }
 
-OTELC_API otelc_context *otelc_propagation_extract(const otelc_carrier *carrier) {
+OTELC_API otelc_context *
+otelc_propagation_extract(const otelc_carrier *carrier) {
     return otelc_propagator_extract(NULL, carrier);
 }
 
-/* ---- the global propagator ---------------------------------------------------- */
+/* ---- the global propagator
+ * ---------------------------------------------------- */
 
 typedef struct retired {
     otelc_propagator *p;

@@ -169,8 +169,7 @@ static b3_result parse_multi(const otelc_carrier *c, otelc_span_context *sc,
         char fb[8];
         const char *f = trimmed(flg, fb, sizeof fb, &fn);
         if (fn == 1 && f[0] == '1') {
-            sc->trace_flags =
-                OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG;
+            sc->trace_flags = OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG;
         } else if (!(fn == 1 && f[0] == '0')) {
             *bad_field = "X-B3-Flags";
             *bad_value = flg;
@@ -182,8 +181,8 @@ static b3_result parse_multi(const otelc_carrier *c, otelc_span_context *sc,
         size_t sn;
         char sb[8];
         const char *v = trimmed(smp, sb, sizeof sb, &sn);
-        bool on = (sn == 1 && v[0] == '1') ||
-                  (sn == 4 && !strncasecmp(v, "true", 4));
+        bool on =
+            (sn == 1 && v[0] == '1') || (sn == 4 && !strncasecmp(v, "true", 4));
         bool off = (sn == 1 && v[0] == '0') ||
                    (sn == 5 && !strncasecmp(v, "false", 5));
         if (!on && !off) {
@@ -231,7 +230,8 @@ static void b3_single_inject(void *st, const otelc_context *ctx,
         return;
     char tid[33], sid[17], v[64];
     uint8_t f = ctx->sc.trace_flags;
-    snprintf(v, sizeof v, "%s-%s-%s", otelc_trace_id_to_hex(ctx->sc.trace_id, tid),
+    snprintf(v, sizeof v, "%s-%s-%s",
+             otelc_trace_id_to_hex(ctx->sc.trace_id, tid),
              otelc_span_id_to_hex(ctx->sc.span_id, sid),
              f & OTELC_TRACE_FLAG_DEBUG     ? "d"
              : f & OTELC_TRACE_FLAG_SAMPLED ? "1"
@@ -270,7 +270,7 @@ static const char *const *multi_fields_fn(void *st) {
     return multi_fields;
 }
 
-const otelc_propagator_ops otelc__b3_ops = {
-    "b3", b3_single_inject, b3_extract, single_fields_fn, NULL};
+const otelc_propagator_ops otelc__b3_ops = {"b3", b3_single_inject, b3_extract,
+                                            single_fields_fn, NULL};
 const otelc_propagator_ops otelc__b3multi_ops = {
     "b3multi", b3_multi_inject, b3_extract, multi_fields_fn, NULL};

@@ -31,8 +31,7 @@ static inline void otelc__prop_count(_Atomic uint64_t *c, uint64_t n) {
  * value is quoted, cut at 64 bytes and with control bytes escaped, because
  * it comes from the network. */
 void otelc__prop_invalid(otelc__ratelimit *rl, const char *format,
-                         const char *field, const char *value,
-                         const char *why);
+                         const char *field, const char *value, const char *why);
 
 /* ---- carrier helpers ---- */
 /* The first value of `name`, or NULL (also when the carrier has no get). */
@@ -47,7 +46,9 @@ void otelc__carrier_set(const otelc_carrier *c, const char *name,
                         const char *value);
 
 /* ---- small parsing helpers ---- */
-static inline bool otelc__is_ows(char c) { return c == ' ' || c == '\t'; }
+static inline bool otelc__is_ows(char c) {
+    return c == ' ' || c == '\t';
+}
 /* Trim spaces and tabs from both ends of [*s, *s + *n). */
 static inline void otelc__trim_ows(const char **s, size_t *n) {
     while (*n && otelc__is_ows(**s)) {

@@ -65,8 +65,7 @@ static const char *parse_uber(const char *raw, otelc_span_context *sc) {
         goto out;
     }
     uint8_t tmp[8], any = 0;
-    if (!otelc__hex_to_bytes_padded(part[0], plen[0], sc->trace_id, 16,
-                                    true)) {
+    if (!otelc__hex_to_bytes_padded(part[0], plen[0], sc->trace_id, 16, true)) {
         why = "the trace id is not 1 to 32 hex digits";
         goto out;
     }
@@ -92,8 +91,8 @@ static const char *parse_uber(const char *raw, otelc_span_context *sc) {
         goto out;
     }
     uint8_t fl[1];
-    if (plen[3] > 2 || !otelc__hex_to_bytes_padded(part[3], plen[3], fl, 1,
-                                                   true)) {
+    if (plen[3] > 2 ||
+        !otelc__hex_to_bytes_padded(part[3], plen[3], fl, 1, true)) {
         why = "the flags are not 1 or 2 hex digits";
         goto out;
     }
@@ -163,7 +162,7 @@ static otelc_context *jaeger_extract(void *st, const otelc_carrier *c) {
     }
     bag_walk w = {0};
     if (c->foreach)
-        c->foreach(c->user, bag_visit, &w);
+        c->foreach (c->user, bag_visit, &w);
     if (w.dropped) {
         otelc__prop_count(&otelc__prop_stats.baggage_dropped, w.dropped);
         otelc__diag_limited(&g_bag_rl, OTELC_DIAG_INFO,

@@ -35,7 +35,8 @@ static otelc__ratelimit g_tp_rl, g_ts_rl, g_bag_rl;
 
 #define TP_LEN 55 /* version 00: 2+1+32+1+16+1+2 */
 
-/* ---- traceparent --------------------------------------------------------------- */
+/* ---- traceparent
+ * --------------------------------------------------------------- */
 
 /* Parse a traceparent value into sc.  Returns NULL on success or the
  * reason it is invalid. */
@@ -69,13 +70,13 @@ static const char *traceparent_parse(const char *v, otelc_span_context *sc) {
         memset(sc, 0, sizeof *sc);
         return "the trace-flags are not two lowercase hex digits";
     }
-    sc->trace_flags = (uint8_t)((f0 << 4 | f1) &
-                                (OTELC_TRACE_FLAG_SAMPLED |
-                                 OTELC_TRACE_FLAG_RANDOM));
+    sc->trace_flags = (uint8_t)((f0 << 4 | f1) & (OTELC_TRACE_FLAG_SAMPLED |
+                                                  OTELC_TRACE_FLAG_RANDOM));
     return NULL;
 }
 
-/* ---- tracestate ------------------------------------------------------------------ */
+/* ---- tracestate
+ * ------------------------------------------------------------------ */
 
 static bool ts_key_valid_n(const char *k, size_t n) {
     if (n < 1 || n > 256)
@@ -283,7 +284,8 @@ otelc_context_with_trace_state(const otelc_context *ctx, const char *key,
     return c;
 }
 
-/* ---- the tracecontext propagator -------------------------------------------------- */
+/* ---- the tracecontext propagator
+ * -------------------------------------------------- */
 
 static void tc_inject(void *st, const otelc_context *ctx,
                       const otelc_carrier *c) {
@@ -354,7 +356,8 @@ static const char *const *tc_fields_fn(void *st) {
 const otelc_propagator_ops otelc__tracecontext_ops = {
     "tracecontext", tc_inject, tc_extract, tc_fields_fn, NULL};
 
-/* ---- baggage --------------------------------------------------------------------- */
+/* ---- baggage
+ * --------------------------------------------------------------------- */
 
 static bool all_tchar(const char *s, size_t n) {
     if (!n)
@@ -587,8 +590,7 @@ static otelc_context *bag_extract(void *st, const otelc_carrier *c) {
     otelc_baggage *b = otelc__baggage_parse_into(NULL, raw, &dropped, &oom);
     if (dropped) {
         otelc__prop_count(&otelc__prop_stats.baggage_dropped, dropped);
-        otelc__prop_invalid(&g_bag_rl, "baggage", "baggage member(s) in",
-                            raw,
+        otelc__prop_invalid(&g_bag_rl, "baggage", "baggage member(s) in", raw,
                             "invalid member (key not a token, bad value or "
                             "%-escape, bad property) or beyond 64 entries / "
                             "8192 bytes; the rest is kept");

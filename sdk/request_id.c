@@ -6,8 +6,8 @@
 
 #include "otelc/request_id.h"
 
-OTELC_API char *otelc_request_id_generate(
-    char out[OTELC_REQUEST_ID_GENERATED_LEN + 1]) {
+OTELC_API char *
+otelc_request_id_generate(char out[OTELC_REQUEST_ID_GENERATED_LEN + 1]) {
     static const char hex[] = "0123456789abcdef";
     uint8_t b[16];
     otelc__os_random(b, sizeof b);
@@ -30,8 +30,7 @@ OTELC_API bool otelc_request_id_valid(const char *id, size_t len) {
     for (size_t i = 0; i < len; i++) {
         char c = id[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') ||
-              (c && strchr("-_.:+/=@~", c) != NULL)))
+              (c >= '0' && c <= '9') || (c && strchr("-_.:+/=@~", c) != NULL)))
             return false;
     }
     return true;

@@ -48,8 +48,8 @@ static int query_stock(const char *item) {
         if (!strcmp(item, "bad")) {
             otelc_span *s = otelc_span_current();
             otelc_span_record_exception(s, "DatabaseUnavailable",
-                                        "inventory database unavailable",
-                                        NULL, NULL, 0);
+                                        "inventory database unavailable", NULL,
+                                        NULL, 0);
             otelc_span_set_status(s, OTELC_STATUS_ERROR,
                                   "inventory database unavailable");
             stock = -2;

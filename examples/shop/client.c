@@ -37,8 +37,9 @@ int main(int argc, char **argv) {
             base = NULL, i = argc;
     }
     if (!base || n <= 0) {
-        fprintf(stderr, "usage: %s --url http://127.0.0.1:PORT "
-                        "[--requests N]\n",
+        fprintf(stderr,
+                "usage: %s --url http://127.0.0.1:PORT "
+                "[--requests N]\n",
                 argv[0]);
         return 2;
     }

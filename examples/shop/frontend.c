@@ -44,8 +44,8 @@ static size_t collect(char *p, size_t sz, size_t n, void *ud) {
 
 /* One instrumented call to the backend; returns the HTTP status, or -1
  * when the backend could not be reached. */
-static long call_backend(const char *method, const char *path,
-                         const char *body, buf *out) {
+static long call_backend(const char *method, const char *path, const char *body,
+                         buf *out) {
     char url[512];
     snprintf(url, sizeof url, "%s%s", g_backend, path);
     CURL *h = curl_easy_init();

@@ -25,8 +25,7 @@ static void usage(const char *prog) {
     exit(2);
 }
 
-void shop_parse_args(int argc, char **argv, shop_args *out,
-                     bool need_backend) {
+void shop_parse_args(int argc, char **argv, shop_args *out, bool need_backend) {
     memset(out, 0, sizeof *out);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--port") && i + 1 < argc) {
@@ -64,9 +63,8 @@ struct MHD_Daemon *shop_start(const char *service, const shop_args *args,
                               MHD_AccessHandlerCallback handler,
                               otelc_mhd_route_fn route,
                               otelc_mhd_server **wrapper) {
-    otelc_mhd_options o = {.handler = handler,
-                           .completed = shop_request_done,
-                           .route = route};
+    otelc_mhd_options o = {
+        .handler = handler, .completed = shop_request_done, .route = route};
     *wrapper = otelc_mhd_server_new(&o);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -120,8 +118,8 @@ int shop_wait_and_stop(const char *service, struct MHD_Daemon *d,
 }
 
 enum MHD_Result shop_reply(const char *service, struct MHD_Connection *c,
-                           const char *method, const char *url,
-                           unsigned status, const char *json) {
+                           const char *method, const char *url, unsigned status,
+                           const char *json) {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen(json), (void *)json, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json");
@@ -134,12 +132,12 @@ enum MHD_Result shop_reply(const char *service, struct MHD_Connection *c,
         otelc_trace_id_to_hex(sc.trace_id, tid);
         otelc_span_id_to_hex(sc.span_id, sid);
     }
-    const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                "item");
+    const char *q =
+        MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "item");
     const char *rid = otelc_request_id_current();
     printf("%s: %s %s%s%s %u request_id=%s trace_id=%s span_id=%s\n", service,
-           method, url, q ? "?item=" : "", q ? q : "", status,
-           rid ? rid : "-", tid, sid);
+           method, url, q ? "?item=" : "", q ? q : "", status, rid ? rid : "-",
+           tid, sid);
     fflush(stdout);
     return ret;
 }

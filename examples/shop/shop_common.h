@@ -15,9 +15,9 @@
 #include <otelc/otelc.h>
 
 typedef struct shop_args {
-    uint16_t port;          /* --port N (0 = any free port) */
-    const char *port_file;  /* --port-file PATH: the bound port is written */
-    const char *backend;    /* --backend URL (frontend only) */
+    uint16_t port;         /* --port N (0 = any free port) */
+    const char *port_file; /* --port-file PATH: the bound port is written */
+    const char *backend;   /* --backend URL (frontend only) */
 } shop_args;
 
 /* Parse the command line; exits with a usage line on errors. */
@@ -42,16 +42,16 @@ int shop_wait_and_stop(const char *service, struct MHD_Daemon *d,
 
 /* Queue a JSON answer (copied) and write the access-log line. */
 enum MHD_Result shop_reply(const char *service, struct MHD_Connection *c,
-                           const char *method, const char *url,
-                           unsigned status, const char *json);
+                           const char *method, const char *url, unsigned status,
+                           const char *json);
 
 /* The first call of the handler for a request only announces it (MHD's
  * protocol); returns true when this call should produce the answer.  Also
  * swallows upload data into a small buffer held in *con_cls (freed by
  * shop_request_done, which the services register as their completion
  * callback). */
-bool shop_request_ready(const char *upload, size_t *upload_size,
-                        void **con_cls, const char **body);
+bool shop_request_ready(const char *upload, size_t *upload_size, void **con_cls,
+                        const char **body);
 void shop_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
                        enum MHD_RequestTerminationCode toe);
 

@@ -76,7 +76,7 @@ typedef struct otelc_mhd_options {
     void *completed_cls;
     otelc_mhd_route_fn route; /* optional */
     void *route_cls;
-    otelc_tracer *tracer;     /* NULL = the global provider's tracer */
+    otelc_tracer *tracer; /* NULL = the global provider's tracer */
     const otelc_propagator *propagator; /* NULL = the global propagator */
     /* server.address / server.port when the request has no Host header;
      * NULL / 0 = "127.0.0.1"-style bound address and port of the daemon. */
@@ -102,10 +102,11 @@ OTELC_API void otelc_mhd_server_free(otelc_mhd_server *server);
 /** The access handler to give MHD_start_daemon() with the wrapper as its
  *  closure.  Thread-safety: as MHD calls it.  Blocking: as the
  *  application's handler.  Since: 0.1. */
-OTELC_API enum MHD_Result otelc_mhd_access_handler(
-    void *server, struct MHD_Connection *connection, const char *url,
-    const char *method, const char *version, const char *upload_data,
-    size_t *upload_data_size, void **con_cls);
+OTELC_API enum MHD_Result
+otelc_mhd_access_handler(void *server, struct MHD_Connection *connection,
+                         const char *url, const char *method,
+                         const char *version, const char *upload_data,
+                         size_t *upload_data_size, void **con_cls);
 
 /** The completion callback, registered with OTELC_MHD_OPTION_COMPLETED:
  *  ends the request's span.  Thread-safety: as MHD calls it.  Blocking:
@@ -143,7 +144,8 @@ otelc_mhd_request_carrier(struct MHD_Connection *connection);
 /** otelc_mhd_response_carrier - a carrier that sets response headers
  *  (e.g. to inject a context into a response).  Thread-safety: one
  *  thread per response object.  Blocking: never.  Since: 0.1. */
-OTELC_API otelc_carrier otelc_mhd_response_carrier(struct MHD_Response *response);
+OTELC_API otelc_carrier
+otelc_mhd_response_carrier(struct MHD_Response *response);
 
 #ifdef __cplusplus
 }

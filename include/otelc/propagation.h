@@ -53,7 +53,8 @@ extern "C" {
  */
 #define OTELC_TRACE_FLAG_DEBUG 0x80u
 
-/* ---- carriers ------------------------------------------------------------- */
+/* ---- carriers -------------------------------------------------------------
+ */
 
 /** Callback for otelc_carrier.foreach: return false to stop the walk. */
 typedef bool (*otelc_carrier_visit_fn)(void *arg, const char *name,
@@ -145,7 +146,8 @@ OTELC_API void otelc_textmap_clear(otelc_textmap *map);
  *  like the map (one thread).  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_carrier otelc_textmap_carrier(otelc_textmap *map);
 
-/* ---- propagators ----------------------------------------------------------- */
+/* ---- propagators -----------------------------------------------------------
+ */
 
 typedef struct otelc_propagator otelc_propagator;
 
@@ -182,8 +184,8 @@ typedef struct otelc_propagator_ops {
  *         ops lacks inject or extract, or memory is exhausted.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_propagator *otelc_propagator_new(const otelc_propagator_ops *ops,
-                                                 void *state);
+OTELC_API otelc_propagator *
+otelc_propagator_new(const otelc_propagator_ops *ops, void *state);
 
 /**
  * otelc_propagator_create - a built-in propagator by its OTEL_PROPAGATORS
@@ -300,12 +302,13 @@ otelc_propagation_inject_current(const otelc_carrier *carrier);
 /** otelc_propagation_extract - otelc_propagator_extract() with the global
  *  propagator.  Free the result with otelc_context_free().
  *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
-OTELC_API otelc_context *otelc_propagation_extract(const otelc_carrier *carrier);
+OTELC_API otelc_context *
+otelc_propagation_extract(const otelc_carrier *carrier);
 
 /** Counters of propagation problems since the process started. */
 typedef struct otelc_propagation_stats {
-    uint64_t extracted;          /* extract calls that returned a span context */
-    uint64_t invalid_headers;    /* headers rejected as malformed */
+    uint64_t extracted;       /* extract calls that returned a span context */
+    uint64_t invalid_headers; /* headers rejected as malformed */
     uint64_t tracestate_dropped; /* tracestate members dropped (invalid,
                                     duplicate, or beyond 32) */
     uint64_t baggage_dropped;    /* baggage entries dropped (invalid, or
@@ -316,7 +319,8 @@ typedef struct otelc_propagation_stats {
  *  thread (each counter is read atomically).  Since: 0.1. */
 OTELC_API void otelc_propagation_stats_get(otelc_propagation_stats *out);
 
-/* ---- W3C tracestate -------------------------------------------------------- */
+/* ---- W3C tracestate --------------------------------------------------------
+ */
 
 /** W3C limit on tracestate list members. */
 #define OTELC_TRACESTATE_MAX_MEMBERS 32
@@ -357,8 +361,8 @@ OTELC_API otelc_status otelc_tracestate_set(const char *ts, const char *key,
 /** otelc_tracestate_remove - ts without key (as otelc_tracestate_set
  *  returns it; a missing key is not an error).  Thread-safety: pure
  *  function.  Blocking: never.  Since: 0.1. */
-OTELC_API otelc_status otelc_tracestate_remove(const char *ts,
-                                               const char *key, char **out);
+OTELC_API otelc_status otelc_tracestate_remove(const char *ts, const char *key,
+                                               char **out);
 
 /**
  * otelc_tracestate_get - the value of key in a canonical tracestate.

@@ -33,7 +33,8 @@ struct otelc_curl_request {
 
 static _Atomic(otelc__tracer_pair *) g_tracer;
 
-/* ---- the curl_slist carrier ------------------------------------------------- */
+/* ---- the curl_slist carrier -------------------------------------------------
+ */
 
 /* Length of the field name in "Name: value" (or "Name;"), or 0 when the
  * line has no separator. */
@@ -100,8 +101,8 @@ static void sl_foreach(void *u, otelc_carrier_visit_fn fn, void *arg) {
             return;
         memcpy(name, l->data, nl);
         name[nl] = '\0';
-        bool go = fn(arg, name,
-                     l->data[nl] == ':' ? value_of(l->data, nl) : "");
+        bool go =
+            fn(arg, name, l->data[nl] == ':' ? value_of(l->data, nl) : "");
         if (name != small)
             free(name);
         if (!go)
@@ -113,7 +114,8 @@ OTELC_API otelc_carrier otelc_curl_slist_carrier(struct curl_slist **list) {
     return (otelc_carrier){sl_get, sl_set, sl_foreach, list};
 }
 
-/* ---- attributes --------------------------------------------------------------- */
+/* ---- attributes
+ * --------------------------------------------------------------- */
 
 /* url.full without credentials, server.address and server.port, from a
  * URL parsed by libcurl's own parser (the one that will send it). */
@@ -205,7 +207,8 @@ static const char *curlcode_name(CURLcode c) {
     }
 }
 
-/* ---- begin / end -------------------------------------------------------------- */
+/* ---- begin / end
+ * -------------------------------------------------------------- */
 
 OTELC_API otelc_curl_request *otelc_curl_begin(CURL *easy,
                                                const otelc_curl_options *o) {
@@ -227,15 +230,15 @@ OTELC_API otelc_curl_request *otelc_curl_begin(CURL *easy,
         }
         r->headers = n;
     }
-    otelc_tracer *t = o->tracer ? o->tracer
-                                : otelc__instr_tracer(&g_tracer, "otelc.curl");
+    otelc_tracer *t =
+        o->tracer ? o->tracer : otelc__instr_tracer(&g_tracer, "otelc.curl");
     const char *m = o->method && o->method[0] ? o->method : "GET";
     const char *norm = otelc__http_method_norm(m);
     r->name_given = o->span_name != NULL;
     otelc_span_start_options so = {.kind = OTELC_SPAN_KIND_CLIENT,
                                    .parent = o->parent};
     r->span = otelc_span_start(t,
-                               o->span_name ? o->span_name
+                               o->span_name             ? o->span_name
                                : strcmp(norm, "_OTHER") ? norm
                                                         : "HTTP",
                                &so);
@@ -281,19 +284,17 @@ OTELC_API void otelc_curl_end(otelc_curl_request *r, CURLcode result) {
             set_method(r, eff);
             if (!r->name_given) {
                 const char *norm = otelc__http_method_norm(r->method);
-                otelc_span_update_name(s, strcmp(norm, "_OTHER") ? norm
-                                                                 : "HTTP");
+                otelc_span_update_name(s,
+                                       strcmp(norm, "_OTHER") ? norm : "HTTP");
             }
         }
-        if (!r->url_known &&
-            curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff) ==
-                CURLE_OK)
+        if (!r->url_known && curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL,
+                                               &eff) == CURLE_OK)
             set_url_attributes(s, eff);
         long code = 0;
         curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
         if (code > 0)
-            otelc_span_set_attribute_int(s, "http.response.status_code",
-                                         code);
+            otelc_span_set_attribute_int(s, "http.response.status_code", code);
         if (result != CURLE_OK) {
             otelc_span_set_attribute_str(s, "error.type",
                                          curlcode_name(result));

@@ -45,7 +45,7 @@ typedef struct mhd_req {
     struct MHD_Connection *conn;
     otelc_context *parent; /* extracted; NULL when the request had none */
     otelc_span *span;
-    void *user_ctx;        /* the application's con_cls slot */
+    void *user_ctx; /* the application's con_cls slot */
     unsigned status;
     char request_id[OTELC_REQUEST_ID_MAX];
 } mhd_req;
@@ -54,7 +54,8 @@ typedef struct mhd_req {
 static __thread mhd_req *t_req;
 static otelc__ratelimit g_rid_rl, g_live_rl;
 
-/* ---- carriers ---------------------------------------------------------------- */
+/* ---- carriers
+ * ---------------------------------------------------------------- */
 
 static const char *req_get(void *u, const char *name) {
     return MHD_lookup_connection_value(u, MHD_HEADER_KIND, name);
@@ -93,7 +94,7 @@ static otelc_status resp_set(void *u, const char *name, const char *value) {
         if (MHD_del_response_header(u, name, old) != MHD_YES)
             return OTELC_EIO;
     return MHD_add_response_header(u, name, value) == MHD_YES ? OTELC_OK
-                                                               : OTELC_EINVAL;
+                                                              : OTELC_EINVAL;
 }
 
 static void resp_foreach(void *u, otelc_carrier_visit_fn fn, void *arg) {
@@ -105,7 +106,8 @@ OTELC_API otelc_carrier otelc_mhd_response_carrier(struct MHD_Response *r) {
     return (otelc_carrier){resp_get, resp_set, resp_foreach, r};
 }
 
-/* ---- server ------------------------------------------------------------------- */
+/* ---- server
+ * ------------------------------------------------------------------- */
 
 OTELC_API otelc_mhd_server *otelc_mhd_server_new(const otelc_mhd_options *o) {
     if (!o || !o->handler)
@@ -131,7 +133,8 @@ OTELC_API void otelc_mhd_server_free(otelc_mhd_server *s) {
     free(s);
 }
 
-/* ---- request start -------------------------------------------------------------- */
+/* ---- request start
+ * -------------------------------------------------------------- */
 
 /* server.address / server.port from a Host header value. */
 static bool parse_host(const char *h, char *addr, size_t cap, long *port) {
@@ -209,8 +212,8 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
     const char *route =
         s->o.route ? s->o.route(s->o.route_cls, method, url) : NULL;
     char name[256];
-    snprintf(name, sizeof name, "%s %s",
-             strcmp(norm, "_OTHER") ? norm : "HTTP", route ? route : url);
+    snprintf(name, sizeof name, "%s %s", strcmp(norm, "_OTHER") ? norm : "HTTP",
+             route ? route : url);
 
     /* Attributes, given at start so that samplers see them. */
     otelc_attribute a[16];
@@ -259,12 +262,12 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
     if (version && !strncmp(version, "HTTP/", 5))
         a[n++] = OTELC_ATTR_STR("network.protocol.version", version + 5);
     const char *rid_arr[1] = {r->request_id};
-    a[n++] = OTELC_ATTR_STR_ARRAY("http.request.header.x-request-id", rid_arr,
-                                  1);
+    a[n++] =
+        OTELC_ATTR_STR_ARRAY("http.request.header.x-request-id", rid_arr, 1);
 
-    otelc_tracer *t = s->o.tracer ? s->o.tracer
-                                  : otelc__instr_tracer(&s->tracer_cache,
-                                                        "otelc.microhttpd");
+    otelc_tracer *t =
+        s->o.tracer ? s->o.tracer
+                    : otelc__instr_tracer(&s->tracer_cache, "otelc.microhttpd");
     otelc_span_start_options so = {.kind = OTELC_SPAN_KIND_SERVER,
                                    .parent = r->parent,
                                    .root = r->parent == NULL,
@@ -332,10 +335,11 @@ static void record_status(mhd_req *r) {
         r->status = ci->http_status;
 }
 
-OTELC_API enum MHD_Result otelc_mhd_access_handler(
-    void *cls, struct MHD_Connection *c, const char *url, const char *method,
-    const char *version, const char *upload_data, size_t *upload_data_size,
-    void **con_cls) {
+OTELC_API enum MHD_Result
+otelc_mhd_access_handler(void *cls, struct MHD_Connection *c, const char *url,
+                         const char *method, const char *version,
+                         const char *upload_data, size_t *upload_data_size,
+                         void **con_cls) {
     otelc_mhd_server *s = cls;
     mhd_req *r = *con_cls;
     if (!r) {
@@ -366,7 +370,8 @@ otelc_mhd_queue_response(struct MHD_Connection *c, unsigned int status,
     return MHD_queue_response(c, status, response);
 }
 
-/* ---- request end ------------------------------------------------------------- */
+/* ---- request end
+ * ------------------------------------------------------------- */
 
 static const char *toe_name(enum MHD_RequestTerminationCode toe) {
     switch (toe) {
@@ -380,10 +385,9 @@ static const char *toe_name(enum MHD_RequestTerminationCode toe) {
     }
 }
 
-OTELC_API void otelc_mhd_request_completed(void *cls,
-                                           struct MHD_Connection *c,
-                                           void **con_cls,
-                                           enum MHD_RequestTerminationCode toe) {
+OTELC_API void
+otelc_mhd_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                            enum MHD_RequestTerminationCode toe) {
     otelc_mhd_server *s = cls;
     mhd_req *r = con_cls ? *con_cls : NULL;
     if (!r) {

@@ -17,9 +17,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const char *names[] = {"X-B3-TraceId", "X-B3-SpanId",
-                                  "X-B3-Sampled", "X-B3-Flags",
-                                  "X-B3-ParentSpanId"};
+    static const char *names[] = {"X-B3-TraceId", "X-B3-SpanId", "X-B3-Sampled",
+                                  "X-B3-Flags", "X-B3-ParentSpanId"};
     char *v = fuzz_str(data, size);
     char *lines[5];
     size_t n = fuzz_lines(v, lines, 5);

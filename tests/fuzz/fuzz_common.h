@@ -45,8 +45,7 @@ static inline size_t fuzz_lines(char *s, char **out, size_t max) {
     return n;
 }
 
-static inline otelc_context *fuzz_extract(const char *prop,
-                                          otelc_textmap *m) {
+static inline otelc_context *fuzz_extract(const char *prop, otelc_textmap *m) {
     otelc_propagator *p = otelc_propagator_create(prop, NULL);
     otelc_carrier c = otelc_textmap_carrier(m);
     otelc_context *r = otelc_propagator_extract(p, &c);
@@ -85,6 +84,8 @@ static inline void fuzz_check_round_trip(const char *prop,
     otelc_textmap_free(m);
 }
 
-static inline void fuzz_quiet(void) { otelc_diag_set_level(OTELC_DIAG_NONE); }
+static inline void fuzz_quiet(void) {
+    otelc_diag_set_level(OTELC_DIAG_NONE);
+}
 
 #endif

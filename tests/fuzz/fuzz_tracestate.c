@@ -49,8 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *lines[4];
     size_t n = fuzz_lines(v, lines, 4);
     otelc_textmap *m = otelc_textmap_new();
-    otelc_textmap_add(m, "traceparent",
-                      "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    otelc_textmap_add(
+        m, "traceparent",
+        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
     for (size_t i = 0; i < n; i++)
         otelc_textmap_add(m, "tracestate", lines[i]);
     otelc_context *ctx = fuzz_extract("tracecontext", m);

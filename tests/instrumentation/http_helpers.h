@@ -104,18 +104,18 @@ start_daemon_on_loopback(MHD_AccessHandlerCallback h, void *cls,
     sa.sin_port = 0;
     struct MHD_Daemon *d;
     if (done)
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                             0, NULL, NULL, h, cls, MHD_OPTION_SOCK_ADDR, &sa,
-                             MHD_OPTION_THREAD_POOL_SIZE, 4,
-                             MHD_OPTION_NOTIFY_COMPLETED, done, done_cls,
-                             MHD_OPTION_END);
+        d = MHD_start_daemon(
+            MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+            h, cls, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE, 4,
+            MHD_OPTION_NOTIFY_COMPLETED, done, done_cls, MHD_OPTION_END);
     else
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+                                 MHD_USE_ERROR_LOG,
                              0, NULL, NULL, h, cls, MHD_OPTION_SOCK_ADDR, &sa,
                              MHD_OPTION_THREAD_POOL_SIZE, 4, MHD_OPTION_END);
     cr_assert_not_null(d, "MHD_start_daemon on 127.0.0.1");
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d,
-                                                         MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     cr_assert(di && di->port);
     *port = di->port;
     return d;

@@ -66,8 +66,11 @@ Test(curl, easy_injects_and_records_a_client_span) {
     struct curl_slist *mine = curl_slist_append(NULL, "X-Custom: kept");
     mine = curl_slist_append(mine, "traceparent: 00-stale");
     CURL *h = new_handle();
-    otelc_curl_options o = {.method = "GET", .url = url, .headers = mine,
-                            .tracer = tp.tracer, .propagator = prop};
+    otelc_curl_options o = {.method = "GET",
+                            .url = url,
+                            .headers = mine,
+                            .tracer = tp.tracer,
+                            .propagator = prop};
     CURLcode rc = otelc_curl_perform(h, &o);
     cr_assert_eq(rc, CURLE_OK);
     otelc_scope_end(bs);
@@ -115,8 +118,8 @@ Test(curl, http_errors_set_error_status) {
         char path[32];
         snprintf(path, sizeof path, "/status/%d", codes[i]);
         char *url = url_of(echo.port, path);
-        otelc_curl_options o = {.url = url, .tracer = tp.tracer,
-                                .propagator = prop};
+        otelc_curl_options o = {
+            .url = url, .tracer = tp.tracer, .propagator = prop};
         cr_assert_eq(otelc_curl_perform(h, &o), CURLE_OK);
         free(url);
     }
@@ -141,8 +144,8 @@ Test(curl, transport_failure) {
     echo_stop(&tmp);
     char *url = url_of(dead, "/x");
     CURL *h = new_handle();
-    otelc_curl_options o = {.url = url, .tracer = tp.tracer,
-                            .propagator = prop};
+    otelc_curl_options o = {
+        .url = url, .tracer = tp.tracer, .propagator = prop};
     CURLcode rc = otelc_curl_perform(h, &o);
     cr_assert_eq(rc, CURLE_COULDNT_CONNECT);
     const otelc_span_data *d = only_client_span();
@@ -162,8 +165,8 @@ Test(curl, effective_method_and_redacted_credentials) {
     CURL *h = new_handle();
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, "item=1");
     /* No method given: the span is corrected from what curl sent. */
-    otelc_curl_options o = {.url = url, .tracer = tp.tracer,
-                            .propagator = prop};
+    otelc_curl_options o = {
+        .url = url, .tracer = tp.tracer, .propagator = prop};
     cr_assert_eq(otelc_curl_perform(h, &o), CURLE_OK);
     const otelc_span_data *d = only_client_span();
     cr_assert_str_eq(d->name, "POST");
@@ -181,8 +184,8 @@ Test(curl, url_set_by_the_application_and_unknown_method) {
     CURL *h = new_handle();
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PURGE");
-    otelc_curl_options o = {.method = "PURGE", .tracer = tp.tracer,
-                            .propagator = prop};
+    otelc_curl_options o = {
+        .method = "PURGE", .tracer = tp.tracer, .propagator = prop};
     otelc_curl_request *r = otelc_curl_begin(h, &o);
     cr_assert_not_null(otelc_curl_request_span(r));
     CURLcode rc = curl_easy_perform(h);
@@ -211,8 +214,8 @@ Test(curl, multi_interface_concurrent_transfers) {
         parents[i] = otelc_span_start(tp.tracer, "batch-item", NULL);
         otelc_scope sc = otelc_span_make_current(parents[i]);
         h[i] = new_handle();
-        otelc_curl_options o = {.url = urls[i], .tracer = tp.tracer,
-                                .propagator = prop};
+        otelc_curl_options o = {
+            .url = urls[i], .tracer = tp.tracer, .propagator = prop};
         req[i] = otelc_curl_begin(h[i], &o);
         otelc_scope_end(sc);
         curl_easy_setopt(h[i], CURLOPT_PRIVATE, req[i]);
@@ -277,8 +280,8 @@ Test(curl, explicit_parent_context) {
     otelc_context *parent = otelc_context_new(&sc, "vendor=x", bag);
     char *url = url_of(echo.port, "/p");
     CURL *h = new_handle();
-    otelc_curl_options o = {.url = url, .parent = parent, .tracer = tp.tracer,
-                            .propagator = prop};
+    otelc_curl_options o = {
+        .url = url, .parent = parent, .tracer = tp.tracer, .propagator = prop};
     cr_assert_eq(otelc_curl_perform(h, &o), CURLE_OK);
     const otelc_span_data *d = only_client_span();
     cr_assert_eq(memcmp(d->parent_span_id, sc.span_id, 8), 0);

@@ -45,10 +45,9 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
     return ret;
 }
 
-static enum MHD_Result app(void *cls, struct MHD_Connection *c,
-                           const char *url, const char *method,
-                           const char *version, const char *data,
-                           size_t *size, void **con_cls) {
+static enum MHD_Result app(void *cls, struct MHD_Connection *c, const char *url,
+                           const char *method, const char *version,
+                           const char *data, size_t *size, void **con_cls) {
     (void)cls;
     (void)method;
     (void)version;
@@ -124,8 +123,7 @@ static void setup(void) {
     srv = otelc_mhd_server_new(&o);
     cr_assert_not_null(srv);
     daemon_ = start_daemon_on_loopback(otelc_mhd_access_handler, srv,
-                                       otelc_mhd_request_completed, srv,
-                                       &port);
+                                       otelc_mhd_request_completed, srv, &port);
 }
 
 static void teardown(void) {
@@ -148,8 +146,8 @@ static const otelc_span_data *wait_span(size_t n) {
 Test(microhttpd, server_span_continues_the_remote_trace) {
     char *url = url_of(port, "/items/42");
     const char *h[] = {"traceparent: 00-" TID "-" SID "-01",
-                       "tracestate: congo=t61rcWkgMzE",
-                       "baggage: tenant=acme", NULL};
+                       "tracestate: congo=t61rcWkgMzE", "baggage: tenant=acme",
+                       NULL};
     plain_resp resp;
     cr_assert_eq(plain_request("GET", url, h, NULL, &resp), CURLE_OK);
     cr_assert_eq(resp.status, 200);
@@ -182,8 +180,9 @@ Test(microhttpd, server_span_continues_the_remote_trace) {
     cr_assert_str_eq(g_seen_rid, resp.request_id);
     cr_assert_str_eq(attr_str(d, "http.request.header.x-request-id"),
                      resp.request_id);
-    cr_assert_eq(g_user_freed, 1, "the handler's con_cls reached its "
-                                  "completion callback");
+    cr_assert_eq(g_user_freed, 1,
+                 "the handler's con_cls reached its "
+                 "completion callback");
     free(url);
 }
 
@@ -310,8 +309,8 @@ static void *par_client(void *p) {
     par_arg *a = p;
     char path[32], tp_hdr[128], rid_hdr[64];
     snprintf(path, sizeof path, "/items/%d", a->i);
-    snprintf(tp_hdr, sizeof tp_hdr,
-             "traceparent: 00-%032x-%016x-01", a->i + 1, a->i + 100);
+    snprintf(tp_hdr, sizeof tp_hdr, "traceparent: 00-%032x-%016x-01", a->i + 1,
+             a->i + 100);
     snprintf(rid_hdr, sizeof rid_hdr, "X-Request-ID: par-%d", a->i);
     const char *h[] = {tp_hdr, rid_hdr, NULL};
     char *url = url_of(port, path);
@@ -366,7 +365,7 @@ Test(microhttpd, response_carrier_replaces_fields) {
     cr_assert_eq(c.set(c.user, "traceparent", "b"), OTELC_OK);
     cr_assert_str_eq(c.get(c.user, "TraceParent"), "b");
     int n = 0;
-    c.foreach(c.user, count_tp, &n);
+    c.foreach (c.user, count_tp, &n);
     cr_assert_eq(n, 1);
     MHD_destroy_response(r);
 }
@@ -400,8 +399,8 @@ static enum MHD_Result calls_downstream(void *cls, struct MHD_Connection *c,
     return respond(c, 200, "done");
 }
 
-static void completed_noop(void *cls, struct MHD_Connection *c,
-                           void **con_cls, enum MHD_RequestTerminationCode t) {
+static void completed_noop(void *cls, struct MHD_Connection *c, void **con_cls,
+                           enum MHD_RequestTerminationCode t) {
     (void)cls;
     (void)c;
     (void)t;
@@ -428,8 +427,8 @@ Test(interop, b3_client_continued_by_w3c_service_with_b3_in_composite) {
 
     /* The client speaks only B3 (single header). */
     char *url = url_of(p, "/checkout");
-    const char *h[] = {"b3: 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1",
-                       NULL};
+    const char *h[] = {
+        "b3: 80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1", NULL};
     plain_resp resp;
     cr_assert_eq(plain_request("GET", url, h, NULL, &resp), CURLE_OK);
     cr_assert_eq(resp.status, 200);

@@ -42,8 +42,7 @@ static pid_t spawn(const char *exe, const char *service, const char *name,
             execl(bin, bin, "--port", "0", "--port-file", portf, "--backend",
                   backend, (char *)NULL);
         else
-            execl(bin, bin, "--port", "0", "--port-file", portf,
-                  (char *)NULL);
+            execl(bin, bin, "--port", "0", "--port-file", portf, (char *)NULL);
         _exit(127);
     }
     return pid;
@@ -82,8 +81,7 @@ Test(shop, one_trace_across_both_processes) {
     uint16_t be_port = read_port("backend", be);
     char backend_url[64];
     snprintf(backend_url, sizeof backend_url, "http://127.0.0.1:%u", be_port);
-    pid_t fe = spawn("shop-frontend", "shop-frontend", "frontend",
-                     backend_url);
+    pid_t fe = spawn("shop-frontend", "shop-frontend", "frontend", backend_url);
     uint16_t fe_port = read_port("frontend", fe);
 
     /* The caller: a W3C context and a request id the test knows. */
@@ -97,8 +95,7 @@ Test(shop, one_trace_across_both_processes) {
     cr_assert_not_null(strstr(resp.body, "\"order\":\"accepted\""));
 
     char *bad_url = url_of(fe_port, "/checkout?item=bad");
-    const char *hb[] = {"traceparent: 00-" FAIL_TID "-" CALLER_SID "-01",
-                        NULL};
+    const char *hb[] = {"traceparent: 00-" FAIL_TID "-" CALLER_SID "-01", NULL};
     cr_assert_eq(plain_request("GET", bad_url, hb, NULL, &resp), CURLE_OK);
     cr_assert_eq(resp.status, 502);
     char *missing_url = url_of(fe_port, "/checkout?item=missing");
@@ -115,9 +112,8 @@ Test(shop, one_trace_across_both_processes) {
     snprintf(b_spans, sizeof b_spans, "%s/backend.jsonl", g_dir);
     snprintf(f_log, sizeof f_log, "%s/frontend.log", g_dir);
     snprintf(b_log, sizeof b_log, "%s/backend.log", g_dir);
-    const char *args[] = {f_spans,    b_spans,      f_log,    b_log,
-                          CALLER_TID, CALLER_SID,   "test-req-1",
-                          FAIL_TID,   NULL};
+    const char *args[] = {f_spans,    b_spans,      f_log,    b_log, CALLER_TID,
+                          CALLER_SID, "test-req-1", FAIL_TID, NULL};
     char *out = NULL;
     int rc = run_python(OTELC_TESTS_DIR "/instrumentation/check_shop.py", args,
                         &out);

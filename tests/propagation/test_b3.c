@@ -114,9 +114,9 @@ Test(b3_multi, valid_forms) {
                             "X-B3-Flags", "1", "X-B3-Sampled", "0", NULL),
                TID, SID, S | D);
     /* Deferred. */
-    assert_ctx(extract_with("b3multi", "X-B3-TraceId", TID, "X-B3-SpanId", SID,
-                            NULL),
-               TID, SID, 0);
+    assert_ctx(
+        extract_with("b3multi", "X-B3-TraceId", TID, "X-B3-SpanId", SID, NULL),
+        TID, SID, 0);
     /* The first field of each name wins. */
     assert_ctx(extract_with("b3multi", "X-B3-TraceId", TID, "X-B3-TraceId",
                             "11111111111111111111111111111111", "X-B3-SpanId",
@@ -211,11 +211,10 @@ Test(b3_debug, inherited_by_children_and_reinjected) {
     test_pipeline tp;
     pipeline_init(&tp, otelc_sampler_parentbased(otelc_sampler_always_off()),
                   false, NULL);
-    otelc_context *in = extract_with("b3multi", "X-B3-TraceId", TID,
-                                     "X-B3-SpanId", SID, "X-B3-Flags", "1",
-                                     NULL);
-    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER,
-                                  .parent = in};
+    otelc_context *in =
+        extract_with("b3multi", "X-B3-TraceId", TID, "X-B3-SpanId", SID,
+                     "X-B3-Flags", "1", NULL);
+    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER, .parent = in};
     otelc_span *srv = otelc_span_start(tp.tracer, "server", &o);
     cr_assert(otelc_span_is_recording(srv), "debug implies sampled");
     otelc_scope sc = otelc_span_make_current(srv);
@@ -244,14 +243,12 @@ Test(b3_debug, not_exported_as_a_w3c_flag) {
     char path[200], script[256];
     snprintf(path, sizeof path, "%s/spans.jsonl", test_tmpdir());
     snprintf(script, sizeof script, "%s.py", path);
-    otelc_tracer_provider *p =
-        otelc_tracer_provider_new(NULL, otelc_sampler_parentbased(
-                                            otelc_sampler_always_off()));
+    otelc_tracer_provider *p = otelc_tracer_provider_new(
+        NULL, otelc_sampler_parentbased(otelc_sampler_always_off()));
     otelc_tracer_provider_add_processor(
         p, otelc_simple_span_processor_new(otelc_file_exporter_new(path)));
     otelc_context *in = extract_with("b3", "b3", TID "-" SID "-d", NULL);
-    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER,
-                                  .parent = in};
+    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER, .parent = in};
     otelc_span *s = otelc_span_start(otelc_tracer_get(p, "t", NULL), "srv", &o);
     cr_assert(otelc_span_get_context(s).trace_flags & OTELC_TRACE_FLAG_DEBUG);
     otelc_span_end(s);

@@ -110,7 +110,8 @@ Test(baggage_header, duplicate_keys_last_wins) {
 }
 
 Test(baggage_header, format_percent_encodes) {
-    otelc_baggage *b = otelc_baggage_set(NULL, "node", "DF 28,x;y=\"z\"\\%", NULL);
+    otelc_baggage *b =
+        otelc_baggage_set(NULL, "node", "DF 28,x;y=\"z\"\\%", NULL);
     otelc_baggage *b2 = otelc_baggage_set(b, "utf", "caf\xc3\xa9", "ttl=30;x");
     char *h = otelc_baggage_format(b2, NULL);
     cr_assert_str_eq(h, "node=DF%2028%2Cx%3By=%22z%22%5C%25,"
@@ -204,10 +205,11 @@ Test(baggage_limits, eight_kilobytes_kept_more_dropped) {
 }
 
 Test(baggage_propagator, multiple_headers_and_round_trip) {
-    otelc_context *c = extract_with("baggage", "baggage", "userId=alice",
-                                    "Baggage", "serverNode=DF%2028, "
-                                               "isProduction=false",
-                                    NULL);
+    otelc_context *c =
+        extract_with("baggage", "baggage", "userId=alice", "Baggage",
+                     "serverNode=DF%2028, "
+                     "isProduction=false",
+                     NULL);
     cr_assert_not_null(c);
     otelc_span_context sc = otelc_context_span_context(c);
     cr_assert_not(otelc_span_context_is_valid(&sc), "baggage only");
@@ -225,8 +227,7 @@ Test(baggage_propagator, multiple_headers_and_round_trip) {
 Test(baggage_propagator, nothing_valid_is_absent_and_counted) {
     otelc_propagation_stats before, after;
     otelc_propagation_stats_get(&before);
-    cr_assert_null(extract_with("baggage", "baggage", "no equals; here",
-                                NULL));
+    cr_assert_null(extract_with("baggage", "baggage", "no equals; here", NULL));
     cr_assert_null(extract_with("baggage", "other", "k=v", NULL));
     otelc_propagation_stats_get(&after);
     cr_assert_eq(after.baggage_dropped, before.baggage_dropped + 1);

@@ -108,9 +108,9 @@ Test(config, none_with_others_is_reported) {
 }
 
 Test(composite, first_valid_span_context_wins) {
-    otelc_textmap *m = tm_of("traceparent", "00-" TID_A "-" SID_A "-01",
-                             "tracestate", "a=1", "b3",
-                             TID_B "-" SID_B "-0", NULL);
+    otelc_textmap *m =
+        tm_of("traceparent", "00-" TID_A "-" SID_A "-01", "tracestate", "a=1",
+              "b3", TID_B "-" SID_B "-0", NULL);
     otelc_carrier c = otelc_textmap_carrier(m);
     otelc_propagator *tc_first = composite_of("tracecontext", "b3", NULL);
     otelc_context *r = otelc_propagator_extract(tc_first, &c);
@@ -135,8 +135,8 @@ Test(composite, first_valid_span_context_wins) {
 
 Test(composite, baggage_merged_earlier_wins) {
     otelc_textmap *m = tm_of("uber-trace-id", TID_A ":" SID_A ":0:1",
-                             "uberctx-user", "from-jaeger", "uberctx-only",
-                             "j", "baggage", "user=from-w3c,other=w", NULL);
+                             "uberctx-user", "from-jaeger", "uberctx-only", "j",
+                             "baggage", "user=from-w3c,other=w", NULL);
     otelc_carrier c = otelc_textmap_carrier(m);
     otelc_propagator *p = composite_of("tracecontext", "baggage", "jaeger");
     otelc_context *r = otelc_propagator_extract(p, &c);
@@ -165,8 +165,8 @@ Test(composite, inject_runs_every_member_in_order) {
     otelc_textmap *out = otelc_textmap_new();
     otelc_carrier oc = otelc_textmap_carrier(out);
     otelc_propagator_inject(p, ctx, &oc);
-    const char *want[] = {"traceparent",  "tracestate",   "baggage",
-                          "X-B3-TraceId", "X-B3-SpanId",  "X-B3-Sampled",
+    const char *want[] = {"traceparent",   "tracestate",  "baggage",
+                          "X-B3-TraceId",  "X-B3-SpanId", "X-B3-Sampled",
                           "uber-trace-id", "uberctx-k"};
     cr_assert_eq(otelc_textmap_count(out), 8);
     for (size_t i = 0; i < 8; i++) {
@@ -301,8 +301,7 @@ Test(textmap, add_set_get_case_insensitive) {
 
 Test(textmap, carrier_without_foreach_still_extracts_first_fields) {
     otelc_textmap *m = tm_of("traceparent", "00-" TID_A "-" SID_A "-01",
-                             "traceparent", "00-" TID_B "-" SID_B "-01",
-                             NULL);
+                             "traceparent", "00-" TID_B "-" SID_B "-01", NULL);
     otelc_carrier c = otelc_textmap_carrier(m);
     c.foreach = NULL; /* cannot see the duplicate */
     otelc_propagator *p = otelc_propagator_create("tracecontext", NULL);

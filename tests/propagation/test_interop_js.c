@@ -103,37 +103,83 @@ typedef struct ctx_case {
 } ctx_case;
 
 static const ctx_case cases[] = {
-    {"tracecontext", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1,
-     "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7", {{0}}},
-    {"tracecontext", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", 0,
-     NULL, {{0}}},
-    {"baggage", NULL, NULL, 0, NULL,
-     {{"serverNode", "DF 28"}, {"eq", "a=b;c,d"}, {"utf", "caf\xc3\xa9"},
+    {"tracecontext",
+     "4bf92f3577b34da6a3ce929d0e0e4736",
+     "00f067aa0ba902b7",
+     1,
+     "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+     {{0}}},
+    {"tracecontext",
+     "0af7651916cd43dd8448eb211c80319c",
+     "b7ad6b7169203331",
+     0,
+     NULL,
+     {{0}}},
+    {"baggage",
+     NULL,
+     NULL,
+     0,
+     NULL,
+     {{"serverNode", "DF 28"},
+      {"eq", "a=b;c,d"},
+      {"utf", "caf\xc3\xa9"},
       {"pct", "100%"}}},
-    {"b3", "80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1", 1, NULL,
+    {"b3",
+     "80f198ee56343ba864fe8b2a57d3eff7",
+     "e457b5a2e4d86bd1",
+     1,
+     NULL,
      {{0}}},
-    {"b3", "80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1", 0, NULL,
+    {"b3",
+     "80f198ee56343ba864fe8b2a57d3eff7",
+     "e457b5a2e4d86bd1",
+     0,
+     NULL,
      {{0}}},
-    {"b3", "80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1",
-     OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG, NULL, {{0}}},
-    {"b3multi", "80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1", 1,
-     NULL, {{0}}},
-    {"b3multi", "0000000000000000a3ce929d0e0e4736", "e457b5a2e4d86bd1", 0,
-     NULL, {{0}}},
-    {"b3multi", "80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1",
-     OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG, NULL, {{0}}},
-    {"jaeger", "80f198ee56343ba864fe8b2a57d3eff7", "e457b5a2e4d86bd1", 1,
-     NULL, {{"user", "alice"}, {"node", "DF 28"}}},
-    {"jaeger", "0000000000000000a3ce929d0e0e4736", "0000000000000abc", 0,
-     NULL, {{0}}},
+    {"b3",
+     "80f198ee56343ba864fe8b2a57d3eff7",
+     "e457b5a2e4d86bd1",
+     OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG,
+     NULL,
+     {{0}}},
+    {"b3multi",
+     "80f198ee56343ba864fe8b2a57d3eff7",
+     "e457b5a2e4d86bd1",
+     1,
+     NULL,
+     {{0}}},
+    {"b3multi",
+     "0000000000000000a3ce929d0e0e4736",
+     "e457b5a2e4d86bd1",
+     0,
+     NULL,
+     {{0}}},
+    {"b3multi",
+     "80f198ee56343ba864fe8b2a57d3eff7",
+     "e457b5a2e4d86bd1",
+     OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG,
+     NULL,
+     {{0}}},
+    {"jaeger",
+     "80f198ee56343ba864fe8b2a57d3eff7",
+     "e457b5a2e4d86bd1",
+     1,
+     NULL,
+     {{"user", "alice"}, {"node", "DF 28"}}},
+    {"jaeger",
+     "0000000000000000a3ce929d0e0e4736",
+     "0000000000000abc",
+     0,
+     NULL,
+     {{0}}},
 };
 #define NCASES (sizeof cases / sizeof *cases)
 
 static otelc_context *case_ctx(const ctx_case *c) {
     otelc_baggage *b = NULL;
     for (int i = 0; i < 4 && c->bag[i][0]; i++) {
-        otelc_baggage *nb = otelc_baggage_set(b, c->bag[i][0], c->bag[i][1],
-                                              NULL);
+        otelc_baggage *nb =
+            otelc_baggage_set(b, c->bag[i][0], c->bag[i][1], NULL);
         otelc_baggage_free(b);
         b = nb;
     }
@@ -184,15 +230,14 @@ Test(interop_js, otelc_inject_js_extract) {
             cr_assert_str_eq(ts ? ts : "", c->ts, "case %zu", i);
         char *dbg = line_val(rec, "debug");
         if (!strncmp(c->format, "b3", 2))
-            cr_assert_eq(dbg != NULL,
-                         (c->flags & OTELC_TRACE_FLAG_DEBUG) != 0,
+            cr_assert_eq(dbg != NULL, (c->flags & OTELC_TRACE_FLAG_DEBUG) != 0,
                          "case %zu: B3 debug flag", i);
         for (int b = 0; b < 4 && c->bag[b][0]; b++) {
             char want[128];
             snprintf(want, sizeof want, "bag %s\t%s", c->bag[b][0],
                      c->bag[b][1]);
-            cr_assert_not_null(strstr(rec, want), "case %zu: %s in %s", i,
-                               want, rec);
+            cr_assert_not_null(strstr(rec, want), "case %zu: %s in %s", i, want,
+                               rec);
         }
         free(sc);
         free(ts);
@@ -253,9 +298,9 @@ Test(interop_js, js_inject_otelc_extract) {
         if (c->ts)
             cr_assert_str_eq(otelc_context_trace_state(got), c->ts);
         for (int b = 0; b < 4 && c->bag[b][0]; b++)
-            cr_assert_str_eq(otelc_baggage_get(otelc_context_baggage(got),
-                                               c->bag[b][0]),
-                             c->bag[b][1], "case %zu", i);
+            cr_assert_str_eq(
+                otelc_baggage_get(otelc_context_baggage(got), c->bag[b][0]),
+                c->bag[b][1], "case %zu", i);
         otelc_context_free(got);
         otelc_propagator_free(p);
         otelc_textmap_free(m);
@@ -298,8 +343,8 @@ Test(interop_js, traceparent_validity_agrees) {
     for (size_t i = 0; i < n; i++) {
         char *rec = record(ans, (int)i);
         bool js_valid = strncmp(rec, "sc none", 7) != 0;
-        otelc_context *c = extract_with("tracecontext", "traceparent", tps[i],
-                                        NULL);
+        otelc_context *c =
+            extract_with("tracecontext", "traceparent", tps[i], NULL);
         cr_assert_eq(c != NULL, js_valid, "\"%s\": otelc %s, JS %s", tps[i],
                      c ? "valid" : "invalid", js_valid ? "valid" : "invalid");
         valid += js_valid;

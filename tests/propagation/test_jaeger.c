@@ -42,9 +42,9 @@ Test(jaeger, valid_forms) {
                TID, SID, S);
     assert_ctx(uber(" " TID ":" SID ":0:1 "), TID, SID, S);
     assert_ctx(uber(TID "%3A" SID "%3A0%3A1"), TID, SID, S);
-    assert_ctx(extract_with("jaeger", "Uber-Trace-Id", TID ":" SID ":0:1",
-                            NULL),
-               TID, SID, S);
+    assert_ctx(
+        extract_with("jaeger", "Uber-Trace-Id", TID ":" SID ":0:1", NULL), TID,
+        SID, S);
 }
 
 Test(jaeger, invalid_forms) {
@@ -104,8 +104,7 @@ Test(jaeger, round_trip) {
     const char *tids[] = {TID, "0000000000000000a3ce929d0e0e4736",
                           "00000000000000000000000000000001"};
     const uint8_t flags[] = {0, OTELC_TRACE_FLAG_SAMPLED,
-                             OTELC_TRACE_FLAG_SAMPLED |
-                                 OTELC_TRACE_FLAG_DEBUG};
+                             OTELC_TRACE_FLAG_SAMPLED | OTELC_TRACE_FLAG_DEBUG};
     for (int i = 0; i < 3; i++) {
         otelc_span_context sc = sc_of(tids[i], SID, flags[i]);
         otelc_context *c = otelc_context_new(&sc, NULL, NULL);
@@ -121,9 +120,9 @@ Test(jaeger, round_trip) {
 
 Test(jaeger, uberctx_baggage) {
     otelc_context *c = extract_with(
-        "jaeger", "uber-trace-id", TID ":" SID ":0:1", "uberctx-user",
-        "alice", "UberCtx-Node", "DF%2028", "uberctx-", "noname",
-        "uberctx-bad%", "%zz", "other", "x", NULL);
+        "jaeger", "uber-trace-id", TID ":" SID ":0:1", "uberctx-user", "alice",
+        "UberCtx-Node", "DF%2028", "uberctx-", "noname", "uberctx-bad%", "%zz",
+        "other", "x", NULL);
     cr_assert_not_null(c);
     const otelc_baggage *b = otelc_context_baggage(c);
     cr_assert_eq(otelc_baggage_count(b), 2);

@@ -35,8 +35,7 @@ Test(traceparent, valid_forms) {
     assert_valid_tp("00-" TID "-" SID "-09", TID, SID, 1);
     assert_valid_tp("00-" TID "-" SID "-ff", TID, SID, 3);
     assert_valid_tp("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                    "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7",
-                    1);
+                    "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", 1);
 }
 
 Test(traceparent, optional_whitespace) {
@@ -112,11 +111,10 @@ Test(traceparent, flag_rules) {
 }
 
 Test(traceparent, duplicated_header_is_invalid) {
-    otelc_context *c = extract_with("tracecontext", "traceparent",
-                                    "00-12345678901234567890123456789011-" SID
-                                    "-01",
-                                    "traceparent", "00-" TID "-" SID "-01",
-                                    NULL);
+    otelc_context *c =
+        extract_with("tracecontext", "traceparent",
+                     "00-12345678901234567890123456789011-" SID "-01",
+                     "traceparent", "00-" TID "-" SID "-01", NULL);
     cr_assert_null(c);
 }
 
@@ -151,8 +149,8 @@ Test(traceparent, inject_writes_version_00_lowercase) {
     otelc_context_free(ctx);
 
     /* A higher version is re-emitted as 00. */
-    otelc_context *in = extract_with(
-        "tracecontext", "traceparent", "cc-" TID "-" SID "-01-future", NULL);
+    otelc_context *in = extract_with("tracecontext", "traceparent",
+                                     "cc-" TID "-" SID "-01-future", NULL);
     m = inject_with("tracecontext", in);
     cr_assert_str_eq(otelc_textmap_get(m, "traceparent"),
                      "00-" TID "-" SID "-01");
@@ -201,9 +199,9 @@ Test(tracestate, ignored_without_valid_traceparent) {
 }
 
 Test(tracestate, header_name_any_case) {
-    otelc_context *c = extract_with("tracecontext", "traceparent",
-                                    "00-" TID "-" SID "-00", "TrAcEsTaTe",
-                                    "foo=1", NULL);
+    otelc_context *c =
+        extract_with("tracecontext", "traceparent", "00-" TID "-" SID "-00",
+                     "TrAcEsTaTe", "foo=1", NULL);
     cr_assert_str_eq(otelc_context_trace_state(c), "foo=1");
     otelc_context_free(c);
     c = extract_with("tracecontext", "traceparent", "00-" TID "-" SID "-00",
@@ -221,8 +219,8 @@ Test(tracestate, empty_and_multiple_headers) {
     cr_assert_str_eq(otelc_context_trace_state(c), "foo=1");
     otelc_context_free(c);
     c = with_ts("foo=1,bar=2", "rojo=1,congo=2");
-    cr_assert_str_eq(otelc_context_trace_state(c),
-                     "foo=1,bar=2,rojo=1,congo=2", "combined in order");
+    cr_assert_str_eq(otelc_context_trace_state(c), "foo=1,bar=2,rojo=1,congo=2",
+                     "combined in order");
     otelc_context_free(c);
 }
 
@@ -330,8 +328,8 @@ Test(tracestate, member_count_limit) {
 }
 
 Test(tracestate, round_trip_through_inject) {
-    otelc_context *c = with_ts(" congo=t61rcWkgMzE , rojo=00f067aa0ba902b7",
-                               NULL);
+    otelc_context *c =
+        with_ts(" congo=t61rcWkgMzE , rojo=00f067aa0ba902b7", NULL);
     otelc_textmap *m = inject_with("tracecontext", c);
     cr_assert_str_eq(otelc_textmap_get(m, "tracestate"),
                      "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
@@ -366,9 +364,9 @@ Test(tracestate, api_parse) {
 
 Test(tracestate, api_set_moves_to_front) {
     char *out = NULL;
-    cr_assert_eq(otelc_tracestate_set("rojo=1,congo=2,otelc=0", "otelc", "9",
-                                      &out),
-                 OTELC_OK);
+    cr_assert_eq(
+        otelc_tracestate_set("rojo=1,congo=2,otelc=0", "otelc", "9", &out),
+        OTELC_OK);
     cr_assert_str_eq(out, "otelc=9,rojo=1,congo=2");
     free(out);
     cr_assert_eq(otelc_tracestate_set("rojo=1", "new", "x", &out), OTELC_OK);
@@ -447,14 +445,12 @@ Test(tracecontext, child_of_extracted_context_continues_the_trace) {
     pipeline_init(&tp, otelc_sampler_parentbased(otelc_sampler_always_off()),
                   false, NULL);
     otelc_context *in = with_ts("congo=t61rcWkgMzE", NULL);
-    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER,
-                                  .parent = in};
+    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER, .parent = in};
     otelc_span *s = otelc_span_start(tp.tracer, "server", &o);
     otelc_span_context sc = otelc_span_get_context(s);
     char tid[33];
     cr_assert_str_eq(otelc_trace_id_to_hex(sc.trace_id, tid), TID);
-    cr_assert_neq(memcmp(sc.span_id, otelc_context_span_context(in).span_id,
-                         8),
+    cr_assert_neq(memcmp(sc.span_id, otelc_context_span_context(in).span_id, 8),
                   0, "the server span gets its own span id");
     /* The parent was not sampled (flags 00) and is remote: parentbased
      * drops the span, but its context still carries the tracestate. */
@@ -483,8 +479,7 @@ Test(tracecontext, sampled_remote_parent_is_recorded_with_remote_flag) {
                   false, NULL);
     otelc_context *in = extract_with("tracecontext", "traceparent",
                                      "00-" TID "-" SID "-01", NULL);
-    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER,
-                                  .parent = in};
+    otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER, .parent = in};
     otelc_span *s = otelc_span_start(tp.tracer, "server", &o);
     cr_assert(otelc_span_is_recording(s), "remote sampled parent: sampled");
     otelc_span_end(s);
