@@ -201,6 +201,43 @@ bool otelc__batcher_push(otelc__batcher *b, void *item) {
     return ring_push(b, r, item);
 }
 
+bool otelc__batcher_push_wait(otelc__batcher *b, void *item,
+                              uint64_t deadline, bool *waited) {
+    *waited = false;
+    if (OTELC_UNLIKELY(atomic_load_explicit(&b->shut, memory_order_relaxed))) {
+        add_shutdown_drop(b);
+        return false;
+    }
+    otelc__thread *t = otelc__thread_get();
+    if (OTELC_UNLIKELY(!t))
+        return false;
+    ring *r = otelc__slot_find(t, b->id);
+    if (OTELC_UNLIKELY(!r))
+        return otelc__batcher_push_slow(b, t, item);
+    /* This thread is the ring's only producer, so room seen here is still
+     * there at the push.  While full: wake the worker and sleep a little
+     * (50 us, doubling to 1 ms); at the deadline ring_push drops and
+     * counts as usual. */
+    uint64_t sleep_ns = 50000;
+    for (;;) {
+        uint64_t tl = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        if (tl - atomic_load_explicit(&r->head, memory_order_acquire) <
+                r->cap ||
+            otelc__mono_ns() >= deadline)
+            return ring_push(b, r, item);
+        if (atomic_load(&b->shut)) {
+            add_shutdown_drop(b);
+            return false;
+        }
+        *waited = true;
+        wake_worker(b);
+        struct timespec ts = {0, (long)sleep_ns};
+        nanosleep(&ts, NULL);
+        if (sleep_ns < 1000000)
+            sleep_ns *= 2;
+    }
+}
+
 /* ---- worker side ---------------------------------------------------------------------- */
 
 static uint64_t queue_depth(otelc__batcher *b) {

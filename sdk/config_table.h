@@ -117,6 +117,19 @@
  X(SYSLOG_HOST, "SYSLOG_HOST", STRING, "localhost", 0, 0, "", "syslog host (\"/dev/log\" for the local socket)") \
  X(SYSLOG_PORT, "SYSLOG_PORT", INT, "514", 1, 65535, "", "syslog port") \
  X(LOG_CORRELATION_ID, "LOG_CORRELATION_ID", BOOL, "true", 0, 0, "", "put the request id on log records") \
+ X(LOG_LEVELS, "LOG_LEVELS", STRING, "", 0, 0, "", "per-logger thresholds, name=LEVEL,... (a name also covers its dot-separated children)") \
+ X(LOG_SAMPLING, "LOG_SAMPLING", STRING, "", 0, 0, "", "per-level sampling, LEVEL=rate,... with rates in [0,1], e.g. DEBUG=0.1") \
+ X(LOG_ROTATE_GZIP, "LOG_ROTATE_GZIP", BOOL, "false", 0, 0, "", "gzip rotated log files (app.log.1.gz ... .N.gz)") \
+ X(LOG_ROTATE_DAILY, "LOG_ROTATE_DAILY", BOOL, "false", 0, 0, "", "also rotate the log file at local midnight") \
+ X(LOG_MAX_RECORD_SIZE, "LOG_MAX_RECORD_SIZE", SIZE, "1048576", 1024, 1073741824, "", "bytes of strings per log record; longer records are truncated (K/M/G suffixes)") \
+ X(LOG_QUEUE_FULL_WAIT_MS, "LOG_QUEUE_FULL_WAIT_MS", INT, "0", 0, 60000, "", "ms a record at LOG_QUEUE_FULL_WAIT_LEVEL or above waits for room in a full queue (0 = drop and count at once)") \
+ X(LOG_QUEUE_FULL_WAIT_LEVEL, "LOG_QUEUE_FULL_WAIT_LEVEL", ENUM, "ERROR", 0, 0, "TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL", "lowest level that waits when its queue is full") \
+ X(LOG_FATAL_FLUSH_TIMEOUT, "LOG_FATAL_FLUSH_TIMEOUT", INT, "5000", 0, 600000, "", "ms a FATAL record waits until every sink has it (0 = do not wait)") \
+ X(SYSLOG_PROTOCOL, "SYSLOG_PROTOCOL", ENUM, "udp", 0, 0, "udp|tcp", "syslog transport to a host (a path in SYSLOG_HOST uses a Unix socket)") \
+ X(SYSLOG_FACILITY, "SYSLOG_FACILITY", ENUM, "user", 0, 0, "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local0|local1|local2|local3|local4|local5|local6|local7", "syslog facility of log records") \
+ X(SYSLOG_MAX_MESSAGE_SIZE, "SYSLOG_MAX_MESSAGE_SIZE", SIZE, "8192", 480, 1048576, "", "bytes per syslog message; longer ones are cut") \
+ X(ELASTICSEARCH_URL, "ELASTICSEARCH_URL", URL, "", 0, 0, "", "Elasticsearch base URL; when set, log records are also sent to its _bulk API") \
+ X(ELASTICSEARCH_INDEX, "ELASTICSEARCH_INDEX", STRING, "application-logs", 0, 0, "", "Elasticsearch index of log records") \
  /* --- errors, alerts, performance --- */ \
  X(ERROR_TRACKING_ENABLED, "ERROR_TRACKING_ENABLED", BOOL, "true", 0, 0, "", "error tracking on/off") \
  X(SENTRY_DSN, "SENTRY_DSN", STRING, "", 0, 0, "", "Sentry DSN; errors are sent there when set") \

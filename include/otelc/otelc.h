@@ -24,6 +24,7 @@
 #include "otelc/export.h"
 #include "otelc/exporters.h"
 #include "otelc/jaeger.h"
+#include "otelc/log.h"
 #include "otelc/macros.h"
 #include "otelc/propagation.h"
 #include "otelc/request_id.h"
