@@ -39,6 +39,8 @@
 
 #include "sdk/internal.h"
 
+#include "otelc/propagation.h"
+
 /* jaeger.thrift enums. */
 enum {
     TAG_STRING = 0,
@@ -334,8 +336,11 @@ void otelc__jaeger_encode_span(otelc__jaeger_enc *e, otelc__buf *b,
                      s->links[i].context.span_id);
     }
 
+    /* Jaeger flags: 1 sampled, 2 debug (kept from a B3/Jaeger caller as
+     * OTELC_TRACE_FLAG_DEBUG). */
     otelc__tb_field_i32(
-        b, 7, (s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0);
+        b, 7, ((s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0) |
+                  ((s->context.trace_flags & OTELC_TRACE_FLAG_DEBUG) ? 2 : 0));
     otelc__tb_field_i64(b, 8, (int64_t)(s->start_time / 1000));
     uint64_t dur =
         s->end_time > s->start_time ? s->end_time - s->start_time : 0;
