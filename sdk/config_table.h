@@ -133,5 +133,23 @@
  /* --- errors, alerts, performance --- */ \
  X(ERROR_TRACKING_ENABLED, "ERROR_TRACKING_ENABLED", BOOL, "true", 0, 0, "", "error tracking on/off") \
  X(SENTRY_DSN, "SENTRY_DSN", STRING, "", 0, 0, "", "Sentry DSN; errors are sent there when set") \
- X(PERFORMANCE_MONITORING, "PERFORMANCE_MONITORING", BOOL, "true", 0, 0, "", "slow request/query detection on/off")
+ X(PERFORMANCE_MONITORING, "PERFORMANCE_MONITORING", BOOL, "true", 0, 0, "", "slow request/query detection on/off") \
+ X(SENTRY_RELEASE, "SENTRY_RELEASE", STRING, "", 0, 0, "", "release reported with Sentry events (default: the service.version resource attribute)") \
+ X(SENTRY_ENVIRONMENT, "SENTRY_ENVIRONMENT", STRING, "", 0, 0, "", "environment reported with Sentry events (default: deployment.environment.name, else production)") \
+ X(SENTRY_TIMEOUT, "OTELC_SENTRY_TIMEOUT", INT, "10000", 1, 600000, "", "ms allowed per batch of Sentry envelopes, retries included") \
+ X(SENTRY_QUEUE_SIZE, "OTELC_SENTRY_QUEUE_SIZE", INT, "100", 1, 100000, "", "Sentry events queued per capturing thread before dropping") \
+ X(CRASH_HANDLER, "OTELC_CRASH_HANDLER", BOOL, "false", 0, 0, "", "otelc_init() installs the crash handler (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT)") \
+ X(CRASH_DIR, "OTELC_CRASH_DIR", STRING, ".otelc-crash", 0, 0, "", "directory of crash files; otelc_init() reports and removes pending ones") \
+ X(SLOW_REQUEST_THRESHOLD, "OTELC_SLOW_REQUEST_THRESHOLD_MS", INT, "2000", 1, 86400000, "", "ms from which a served request is slow") \
+ X(SLOW_QUERY_THRESHOLD, "OTELC_SLOW_QUERY_THRESHOLD_MS", INT, "1000", 1, 86400000, "", "ms from which a database call is slow") \
+ X(DB_STATEMENT_MAX_LENGTH, "OTELC_DB_STATEMENT_MAX_LENGTH", INT, "1000", 1, 1048576, "", "characters of db.statement kept on spans and slow-query records") \
+ X(ALERT_EVALUATION_INTERVAL, "OTELC_ALERT_EVALUATION_INTERVAL", INT, "15000", 10, 86400000, "", "ms between alert rule evaluations") \
+ X(ALERT_REPEAT_INTERVAL, "OTELC_ALERT_REPEAT_INTERVAL", INT, "3600000", 0, 604800000, "", "ms before a still-firing alert is notified again (also the least gap between firing notifications of one rule)") \
+ X(ALERT_CHANNEL_TIMEOUT, "OTELC_ALERT_CHANNEL_TIMEOUT", INT, "10000", 1, 600000, "", "ms a channel may take per notification, retries included") \
+ X(ALERT_WEBHOOK_URL, "OTELC_ALERT_WEBHOOK_URL", URL, "", 0, 0, "", "Slack-compatible webhook of the global alert manager") \
+ X(ALERT_SMTP_URL, "OTELC_ALERT_SMTP_URL", STRING, "", 0, 0, "", "SMTP server of the alert e-mail channel: smtp://host[:port] or smtps://") \
+ X(ALERT_SMTP_USER, "OTELC_ALERT_SMTP_USER", STRING, "", 0, 0, "", "SMTP user name (optional)") \
+ X(ALERT_SMTP_PASSWORD, "OTELC_ALERT_SMTP_PASSWORD", STRING, "", 0, 0, "", "SMTP password (optional)") \
+ X(ALERT_EMAIL_FROM, "OTELC_ALERT_EMAIL_FROM", STRING, "", 0, 0, "", "sender address of alert e-mails") \
+ X(ALERT_EMAIL_TO, "OTELC_ALERT_EMAIL_TO", STRING, "", 0, 0, "", "recipients of alert e-mails, comma-separated")
 /* clang-format on */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "sdk/config_int.h"
+#include "sdk/errors_int.h"
 #include "sdk/log_int.h"
 #include "sdk/propagation_int.h"
 #include "sdk/span_int.h"
@@ -100,6 +101,8 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_tracer_provider_set_global(p);
     /* Logs: sinks and exporters from configuration; loggers turn on. */
     otelc__log_start(p->resource);
+    /* Error tracking (Sentry, pending crash reports, the crash handler). */
+    otelc__errors_start(p->resource);
     otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
                                   "processors=%u",
                 otelc_resource_service_name(p->resource),
@@ -123,6 +126,9 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
     /* Logs first: the last records (often the reason for exiting) reach
      * the local sinks fast; the traces get the rest of the deadline. */
     uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    /* Queued Sentry events, while the log still records what happens. */
+    if (otelc__errors_stop(deadline) != OTELC_OK)
+        st = OTELC_ETIMEDOUT;
     if (otelc__log_stop(deadline) != OTELC_OK)
         st = OTELC_ETIMEDOUT;
     uint64_t now = otelc__mono_ns();
@@ -149,7 +155,10 @@ OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     otelc_tracer_provider *p = g_provider;
     pthread_mutex_unlock(&g_lock);
     uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    otelc_status es = otelc__errors_flush_until(deadline);
     otelc_status ls = otelc__log_flush_until(deadline);
+    if (ls == OTELC_OK)
+        ls = es;
     uint64_t now = otelc__mono_ns();
     timeout_ms = now < deadline ? (uint32_t)((deadline - now) / 1000000u) : 0;
     otelc_status ts =

@@ -21,6 +21,7 @@
 #include "otelc/config.h"
 #include "otelc/context.h"
 #include "otelc/diag.h"
+#include "otelc/errors.h"
 #include "otelc/export.h"
 #include "otelc/exporters.h"
 #include "otelc/jaeger.h"

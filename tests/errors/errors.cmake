@@ -1,0 +1,8 @@
+# Error tracking, crash reports, alerts and slow operations (issue 8),
+# included by tests/CMakeLists.txt.  The peers are started by the tests:
+# tests/errors/sentry_server.py (Sentry's envelope endpoint), a webhook
+# receiver and Debian's aiosmtpd (alerts), all on 127.0.0.1.
+set(_eu errors/errors_util.c log/log_util.c)
+otelc_add_test(errors capture ${_eu})
+otelc_add_test(errors sentry ${_eu})
+otelc_add_test(errors crash ${_eu})
