@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "sdk/alerts_int.h"
 #include "sdk/config_int.h"
 #include "sdk/errors_int.h"
 #include "sdk/log_int.h"
@@ -103,6 +104,8 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc__log_start(p->resource);
     /* Error tracking (Sentry, pending crash reports, the crash handler). */
     otelc__errors_start(p->resource);
+    /* The global alert manager and the channels configured for it. */
+    otelc__alerts_start();
     otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
                                   "processors=%u",
                 otelc_resource_service_name(p->resource),
@@ -126,7 +129,10 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
     /* Logs first: the last records (often the reason for exiting) reach
      * the local sinks fast; the traces get the rest of the deadline. */
     uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
-    /* Queued Sentry events, while the log still records what happens. */
+    /* Alerts and queued Sentry events, while the log still records what
+     * happens. */
+    if (otelc__alerts_stop(deadline) != OTELC_OK)
+        st = OTELC_ETIMEDOUT;
     if (otelc__errors_stop(deadline) != OTELC_OK)
         st = OTELC_ETIMEDOUT;
     if (otelc__log_stop(deadline) != OTELC_OK)
@@ -156,6 +162,8 @@ OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     pthread_mutex_unlock(&g_lock);
     uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
     otelc_status es = otelc__errors_flush_until(deadline);
+    if (otelc__alerts_flush_until(deadline) != OTELC_OK)
+        es = OTELC_ETIMEDOUT;
     otelc_status ls = otelc__log_flush_until(deadline);
     if (ls == OTELC_OK)
         ls = es;

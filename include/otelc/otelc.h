@@ -16,6 +16,7 @@
 #ifndef OTELC_OTELC_H
 #define OTELC_OTELC_H
 
+#include "otelc/alerts.h"
 #include "otelc/baggage.h"
 #include "otelc/common.h"
 #include "otelc/config.h"
