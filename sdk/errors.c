@@ -27,6 +27,7 @@
 
 #include "sdk/config_int.h"
 #include "sdk/errors_int.h"
+#include "sdk/errors_metrics_int.h"
 #include "sdk/span_int.h"
 
 #include "otelc/log.h"
@@ -245,6 +246,9 @@ static void capture(const otelc_error_info *info, const otelc_attribute *fields,
     }
     if (pushed)
         otelc_scope_end(scope);
+
+    /* otelc_errors_total{error_type}. */
+    otelc__m_error(type);
 
     /* Sentry. */
     otelc__sentry *s = atomic_load_explicit(&g_sentry, memory_order_acquire);

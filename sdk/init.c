@@ -19,6 +19,7 @@
 #include "sdk/config_int.h"
 #include "sdk/errors_int.h"
 #include "sdk/log_int.h"
+#include "sdk/perf_int.h"
 #include "sdk/propagation_int.h"
 #include "sdk/span_int.h"
 
@@ -106,6 +107,8 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc__errors_start(p->resource);
     /* The global alert manager and the channels configured for it. */
     otelc__alerts_start();
+    /* Slow-operation detection (PERFORMANCE_MONITORING). */
+    otelc__perf_start();
     otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
                                   "processors=%u",
                 otelc_resource_service_name(p->resource),
@@ -131,6 +134,7 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
     uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
     /* Alerts and queued Sentry events, while the log still records what
      * happens. */
+    otelc__perf_stop();
     if (otelc__alerts_stop(deadline) != OTELC_OK)
         st = OTELC_ETIMEDOUT;
     if (otelc__errors_stop(deadline) != OTELC_OK)

@@ -28,6 +28,7 @@
 #include "otelc/jaeger.h"
 #include "otelc/log.h"
 #include "otelc/macros.h"
+#include "otelc/perf.h"
 #include "otelc/propagation.h"
 #include "otelc/request_id.h"
 #include "otelc/sampler.h"

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 
 #include "instrumentation/instr_int.h"
+#include "sdk/perf_int.h"
 
 #include "otelc/microhttpd.h"
 #include "otelc/propagation.h"
@@ -47,6 +48,9 @@ typedef struct mhd_req {
     otelc_span *span;
     void *user_ctx; /* the application's con_cls slot */
     unsigned status;
+    uint64_t start_mono_ns; /* for slow-request detection */
+    char method[16];
+    char target[128]; /* the route, else the path (cut) */
     char request_id[OTELC_REQUEST_ID_MAX];
 } mhd_req;
 
@@ -274,6 +278,9 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
                                    .attributes = a,
                                    .attribute_count = n};
     r->span = otelc_span_start(t, name, &so);
+    snprintf(r->method, sizeof r->method, "%s", norm);
+    snprintf(r->target, sizeof r->target, "%s", route ? route : url);
+    r->start_mono_ns = otelc__mono_ns();
     atomic_fetch_add(&s->live, 1);
     return r;
 }
@@ -403,6 +410,14 @@ otelc_mhd_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         leave(&rs);
     }
     otelc_span *sp = r->span;
+    /* Slow-request detection (PERFORMANCE_MONITORING): the WARN record is
+     * made with the request's context current, so it carries its ids. */
+    uint64_t dur = otelc__mono_ns() - r->start_mono_ns;
+    if (otelc__perf_request_done(dur)) {
+        req_scope rs = enter(r);
+        otelc__perf_slow_request(sp, r->method, r->target, r->status, dur);
+        leave(&rs);
+    }
     if (otelc_span_is_recording(sp)) {
         if (r->status)
             otelc_span_set_attribute_int(sp, "http.response.status_code",

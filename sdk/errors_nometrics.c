@@ -1,10 +1,36 @@
 /*
- * sdk/alerts_nometrics.c - metric value sources for alert rules, in a
- * build without the metrics SDK: a rule with a metric selector is refused
- * with OTELC_EUNSUPPORTED and one diagnostic; rules with a value callback
- * work as usual.
+ * sdk/errors_nometrics.c - the metrics of error tracking, alerts and
+ * slow-operation detection in a build without the metrics SDK: nothing is
+ * recorded, the report's percentiles are NaN, and an alert rule with a
+ * metric selector is refused with OTELC_EUNSUPPORTED and one diagnostic
+ * (rules with a value callback work as usual).
  */
 #include "sdk/alerts_int.h"
+#include "sdk/errors_metrics_int.h"
+
+void otelc__m_error(const char *error_type) {
+    (void)error_type;
+}
+
+void otelc__m_slow_request(const char *method, const char *route) {
+    (void)method;
+    (void)route;
+}
+
+void otelc__m_slow_query(const char *db_system) {
+    (void)db_system;
+}
+
+void otelc__m_query_duration(const char *db_system, double seconds) {
+    (void)db_system;
+    (void)seconds;
+}
+
+bool otelc__m_quantiles(const char *histogram, double q[3]) {
+    (void)histogram;
+    (void)q;
+    return false;
+}
 
 otelc_status otelc__alert_metric_new(const char *selector, otelc_alert_fn fn,
                                      const char *rule_name,
