@@ -10,3 +10,7 @@ otelc_add_test(errors alerts ${_eu})
 if(OTELC_WITH_CURL AND OTELC_WITH_MICROHTTPD)
   otelc_add_test(errors perf ${_eu})
 endif()
+# Under ASan, its own SIGSEGV handler refuses to be replaced unless told
+# to allow it; the crash test needs otelc's handler in the child.
+set_tests_properties(errors.crash PROPERTIES ENVIRONMENT
+                     "ASAN_OPTIONS=allow_user_segv_handler=1")

@@ -72,7 +72,14 @@ static otelc_export_result mem_send(void *st, const otelc_alert_notification *n,
     return OTELC_EXPORT_SUCCESS;
 }
 
-static const otelc_alert_channel_ops mem_ops = {"memory", mem_send, NULL};
+static void mem_free(void *st) {
+    memch *m = st;
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+/* The manager frees the channel's state with the channel. */
+static const otelc_alert_channel_ops mem_ops = {"memory", mem_send, mem_free};
 
 static memch *memch_new(void) {
     memch *m = calloc(1, sizeof *m);
