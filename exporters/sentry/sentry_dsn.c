@@ -7,10 +7,10 @@
  * {project_id}/envelope/ and the key for the X-Sentry-Auth header.  The
  * parser is strict so that a typo is caught at otelc_init() with a precise
  * diagnostic instead of producing 404s later: http or https only, a
- * non-empty alphanumeric public key, a host, a port in 1..65535, a numeric
- * project id as the last path segment, and no query, fragment, whitespace
- * or control characters.  The diagnostics built from it never contain the
- * keys.
+ * non-empty alphanumeric public key, a host name or IPv6 literal, a port
+ * in 1..65535, a numeric project id as the last path segment, and no
+ * query, fragment, whitespace or control characters.  The diagnostics
+ * built from it never contain the keys.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -117,6 +117,18 @@ bool otelc__sentry_dsn_parse(const char *dsn, otelc__sentry_dsn *out,
     if (hend == host) {
         *why = "no host after '@'";
         return false;
+    }
+    /* A host name (letters, digits, '.', '-', '_') or an IPv6 literal. */
+    for (const char *c = host; c < hend; c++) {
+        unsigned char ch = (unsigned char)*c;
+        bool ok = isalnum(ch) || ch == '.' || ch == '-' || ch == '_';
+        if (*host == '[')
+            ok = isxdigit(ch) || ch == ':' || ch == '.' ||
+                 (c == host && ch == '[') || (c == hend - 1 && ch == ']');
+        if (!ok) {
+            *why = "the host has characters a host name cannot have";
+            return false;
+        }
     }
     if (port) {
         const char *pe = auth + alen;

@@ -265,8 +265,9 @@ bool otelc__sentry_apply_limits(otelc__sentry_limits *l, long status,
             char *colon = strchr(s, ':');
             char *num_end;
             double secs = strtod(s, &num_end);
+            /* Written so that NaN (strtod accepts "nan") fails too. */
             if (num_end == s || (colon && num_end != colon) ||
-                (!colon && *num_end) || secs < 0 || secs > 86400.0 * 365) {
+                (!colon && *num_end) || !(secs >= 0 && secs <= 86400.0 * 365)) {
                 ok = false;
                 continue;
             }

@@ -275,6 +275,7 @@ Test(sentry, malformed_dsns_are_diagnosed) {
         {"https://@sentry.example/42", "public key before '@' is empty"},
         {"https://k-y@sentry.example/42", "public key is not"},
         {"https://k@/42", "no host"},
+        {"https://k@ho;st/42", "host has characters"},
         {"https://k@sentry.example:0/42", "port"},
         {"https://k@sentry.example:99999/42", "port"},
         {"https://k@sentry.example", "no project id"},
