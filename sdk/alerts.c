@@ -572,25 +572,35 @@ static void rule_free(rule *r) {
     free(r);
 }
 
-OTELC_API otelc_status otelc_alert_manager_add_rule(
-    otelc_alert_manager *m, const otelc_alert_rule *in) {
+/* Add a rule; `src` (owned, freed on failure) is a metric source already
+ * built (the built-in rules), else one is parsed from in->metric. */
+static otelc_status add_rule(otelc_alert_manager *m, const otelc_alert_rule *in,
+                             otelc__alert_metric *src) {
     bool implicit = !m;
     m = resolve(m);
-    if (!m)
+    if (!m) {
+        otelc__alert_metric_free(src);
         return OTELC_ESTATE;
+    }
     if (!in || !in->name || !in->name[0] || (!in->value_fn == !in->metric) ||
         isnan(in->threshold) || (unsigned)in->op > OTELC_ALERT_NE) {
         otelc__diag(OTELC_DIAG_WARN,
                     "otelc_alert_manager_add_rule: a rule needs a name, "
                     "exactly one of value_fn and metric, a valid comparison "
                     "and a threshold that is a number");
+        otelc__alert_metric_free(src);
         return OTELC_EINVAL;
     }
-    if (atomic_load(&m->shut))
+    if (atomic_load(&m->shut)) {
+        otelc__alert_metric_free(src);
         return OTELC_ESHUTDOWN;
+    }
     rule *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r) {
+        otelc__alert_metric_free(src);
         return OTELC_ENOMEM;
+    }
+    r->metric = src;
     r->name = otelc__strdup(in->name);
     r->fn = in->value_fn;
     r->arg = in->value_arg;
@@ -636,7 +646,7 @@ OTELC_API otelc_status otelc_alert_manager_add_rule(
         rule_free(r);
         return OTELC_ENOMEM;
     }
-    if (in->metric) {
+    if (in->metric && !r->metric) {
         otelc_status st =
             otelc__alert_metric_new(in->metric, in->fn, in->name, &r->metric);
         if (st != OTELC_OK) {
@@ -664,6 +674,17 @@ OTELC_API otelc_status otelc_alert_manager_add_rule(
         st = start_locked(m);
     pthread_mutex_unlock(&m->lock);
     return st;
+}
+
+OTELC_API otelc_status otelc_alert_manager_add_rule(
+    otelc_alert_manager *m, const otelc_alert_rule *in) {
+    return add_rule(m, in, NULL);
+}
+
+otelc_status otelc__alert_add_with_source(otelc_alert_manager *m,
+                                          const otelc_alert_rule *in,
+                                          otelc__alert_metric *src) {
+    return add_rule(m, in, src);
 }
 
 OTELC_API otelc_status otelc_alert_manager_remove_rule(otelc_alert_manager *m,

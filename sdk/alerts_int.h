@@ -27,6 +27,12 @@ void otelc__alert_snapshot_free(void *snapshot);
 bool otelc__alert_metric_value(otelc__alert_metric *m, const void *snapshot,
                                otelc_time_ns now, double *value);
 
+/* Add a rule whose metric source is already built (owned; freed on
+ * failure): the built-in rules (sdk/errors_metrics.c). */
+otelc_status otelc__alert_add_with_source(otelc_alert_manager *m,
+                                          const otelc_alert_rule *rule,
+                                          otelc__alert_metric *src);
+
 /* The global manager (sdk/init.c). */
 void otelc__alerts_start(void);
 otelc_status otelc__alerts_stop(uint64_t deadline_mono_ns);

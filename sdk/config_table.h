@@ -151,5 +151,6 @@
  X(ALERT_SMTP_USER, "OTELC_ALERT_SMTP_USER", STRING, "", 0, 0, "", "SMTP user name (optional)") \
  X(ALERT_SMTP_PASSWORD, "OTELC_ALERT_SMTP_PASSWORD", STRING, "", 0, 0, "", "SMTP password (optional)") \
  X(ALERT_EMAIL_FROM, "OTELC_ALERT_EMAIL_FROM", STRING, "", 0, 0, "", "sender address of alert e-mails") \
- X(ALERT_EMAIL_TO, "OTELC_ALERT_EMAIL_TO", STRING, "", 0, 0, "", "recipients of alert e-mails, comma-separated")
+ X(ALERT_EMAIL_TO, "OTELC_ALERT_EMAIL_TO", STRING, "", 0, 0, "", "recipients of alert e-mails, comma-separated") \
+ X(ALERT_RULES, "OTELC_ALERT_RULES", LIST, "", 0, 0, "cpu|error_rate|none", "built-in rules otelc_init() adds to the global manager: cpu (CPU over 80% for 5 min), error_rate (errors over 5% of requests for 1 min)")
 /* clang-format on */

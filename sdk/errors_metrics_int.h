@@ -22,4 +22,11 @@ void otelc__m_query_duration(const char *db_system, double seconds);
  * over all its series; false when there is no data. */
 bool otelc__m_quantiles(const char *histogram, double q[3]);
 
+/* Attach (at otelc_init(), or when a metric rule is added) and forget
+ * (at otelc_shutdown(), before the metrics teardown removes it) the pull
+ * reader through which alerts and the report read the global meter
+ * provider. */
+void otelc__errors_metrics_start(void);
+void otelc__errors_metrics_stop(void);
+
 #endif /* OTELC_SDK_ERRORS_METRICS_INT_H */

@@ -6,6 +6,7 @@
  * (rules with a value callback work as usual).
  */
 #include "sdk/alerts_int.h"
+#include "sdk/config_int.h"
 #include "sdk/errors_metrics_int.h"
 
 void otelc__m_error(const char *error_type) {
@@ -68,4 +69,36 @@ bool otelc__alert_metric_value(otelc__alert_metric *m, const void *snapshot,
 
 void otelc__alerts_builtin_from_config(otelc_alert_manager *m) {
     (void)m;
+    if (otelc__cfg_str(OTELC_CFG_ALERT_RULES)[0])
+        otelc__diag(OTELC_DIAG_WARN, "OTELC_ALERT_RULES: the built-in rules "
+                                     "need the metrics SDK, which this build "
+                                     "does not have");
+}
+
+void otelc__errors_metrics_start(void) {}
+
+void otelc__errors_metrics_stop(void) {}
+
+OTELC_API otelc_status otelc_alert_add_cpu_rule(otelc_alert_manager *m,
+                                                double threshold_percent,
+                                                uint64_t for_ms) {
+    (void)m;
+    (void)threshold_percent;
+    (void)for_ms;
+    otelc__diag(OTELC_DIAG_WARN, "otelc_alert_add_cpu_rule: needs the "
+                                 "metrics SDK, which this build does not "
+                                 "have");
+    return OTELC_EUNSUPPORTED;
+}
+
+OTELC_API otelc_status otelc_alert_add_error_rate_rule(otelc_alert_manager *m,
+                                                       double threshold_ratio,
+                                                       uint64_t for_ms) {
+    (void)m;
+    (void)threshold_ratio;
+    (void)for_ms;
+    otelc__diag(OTELC_DIAG_WARN, "otelc_alert_add_error_rate_rule: needs the "
+                                 "metrics SDK, which this build does not "
+                                 "have");
+    return OTELC_EUNSUPPORTED;
 }

@@ -18,6 +18,7 @@
 #include "sdk/alerts_int.h"
 #include "sdk/config_int.h"
 #include "sdk/errors_int.h"
+#include "sdk/errors_metrics_int.h"
 #include "sdk/log_int.h"
 #include "sdk/perf_int.h"
 #include "sdk/propagation_int.h"
@@ -107,13 +108,15 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc__errors_start(p->resource);
     /* The global alert manager and the channels configured for it. */
     otelc__alerts_start();
-    /* Slow-operation detection (PERFORMANCE_MONITORING). */
+    /* Slow-operation detection (PERFORMANCE_MONITORING), and the metrics
+     * reader that alerts and the performance report read through. */
     otelc__perf_start();
-    otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
-                                  "processors=%u",
+    otelc__errors_metrics_start();
+    otelc__diag(OTELC_DIAG_DEBUG,
+                "initialised: service.name=%s sampler=%s "
+                "processors=%u",
                 otelc_resource_service_name(p->resource),
-                otelc_sampler_description(p->sampler),
-                atomic_load(&p->nprocs));
+                otelc_sampler_description(p->sampler), atomic_load(&p->nprocs));
     pthread_mutex_unlock(&g_lock);
     return OTELC_OK;
 }
@@ -137,6 +140,7 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
     otelc__perf_stop();
     if (otelc__alerts_stop(deadline) != OTELC_OK)
         st = OTELC_ETIMEDOUT;
+    otelc__errors_metrics_stop();
     if (otelc__errors_stop(deadline) != OTELC_OK)
         st = OTELC_ETIMEDOUT;
     if (otelc__log_stop(deadline) != OTELC_OK)

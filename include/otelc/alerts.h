@@ -368,6 +368,42 @@ typedef struct otelc_alert_channel_stats {
 OTELC_API otelc_status otelc_alert_manager_channel_stats(
     otelc_alert_manager *manager, size_t index, otelc_alert_channel_stats *out);
 
+/* ---- Built-in rules (the guide's examples; they need metrics) ---------- */
+
+/**
+ * otelc_alert_add_cpu_rule - the rule "cpu_usage": host CPU usage
+ * (system.cpu.utilization, the share of CPU time not idle over all CPUs
+ * since the previous evaluation, as a percentage) over threshold_percent
+ * for for_ms.  Registers the system metrics on the global meter provider
+ * if they are not.
+ * @param manager            NULL = the global manager.
+ * @param threshold_percent  0 = 80.
+ * @param for_ms             0 = 300000 (5 minutes).
+ * @return as otelc_alert_manager_add_rule(); OTELC_EUNSUPPORTED in a
+ *         build without metrics.
+ * Thread-safety: any thread.  Blocking: waits for an evaluation in
+ * progress.  Since: 0.1.
+ */
+OTELC_API otelc_status otelc_alert_add_cpu_rule(otelc_alert_manager *manager,
+                                                double threshold_percent,
+                                                uint64_t for_ms);
+
+/**
+ * otelc_alert_add_error_rate_rule - the rule "error_rate": errors captured
+ * (otelc_errors_total) per request served (the count of
+ * http.server.request.duration), both counted over each evaluation
+ * interval, above threshold_ratio for for_ms.  An interval without
+ * requests has no value.
+ * @param manager          NULL = the global manager.
+ * @param threshold_ratio  0 = 0.05 (5%).
+ * @param for_ms           0 = 60000 (1 minute).
+ * @return as otelc_alert_add_cpu_rule().
+ * Thread-safety: any thread.  Blocking: waits for an evaluation in
+ * progress.  Since: 0.1.
+ */
+OTELC_API otelc_status otelc_alert_add_error_rate_rule(
+    otelc_alert_manager *manager, double threshold_ratio, uint64_t for_ms);
+
 /** otelc_alert_state_name - "inactive", "pending", "firing", "resolved"
  *  (static; "unknown" otherwise).  Thread-safety: pure function.
  *  Blocking: never.  Since: 0.1. */
