@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "sdk/config_int.h"
+#include "sdk/metrics_int.h"
 #include "sdk/span_int.h"
 
 size_t otelc__options_take_exporters(otelc_options *o,
@@ -92,6 +93,10 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_options_free(opts);
     g_provider = p;
     otelc_tracer_provider_set_global(p);
+    /* Metrics: the global meter provider's resource and readers, the
+     * built-in instruments, and /metrics + /health when asked for
+     * (exporters/metric_registry.c). */
+    otelc__metrics_setup();
     otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
                                   "processors=%u",
                 otelc_resource_service_name(p->resource),
@@ -107,6 +112,7 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
         pthread_mutex_unlock(&g_lock);
         return OTELC_OK;
     }
+    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
     otelc_tracer_provider *p = g_provider;
     g_provider = NULL;
     g_initialized = false;
@@ -114,6 +120,10 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
     otelc_status st = OTELC_OK;
     if (p) {
         st = otelc_tracer_provider_shutdown(p, timeout_ms);
+        /* Metrics last, so the final export counts every span; within the
+         * same deadline. */
+        if (otelc__metrics_teardown(deadline) != OTELC_OK)
+            st = OTELC_ETIMEDOUT;
         retired *r = malloc(sizeof *r);
         if (r) {
             r->provider = p;
@@ -129,8 +139,19 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
 OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     pthread_mutex_lock(&g_lock);
     otelc_tracer_provider *p = g_provider;
+    bool init = g_initialized;
     pthread_mutex_unlock(&g_lock);
-    return p ? otelc_tracer_provider_force_flush(p, timeout_ms) : OTELC_OK;
+    uint64_t start = otelc__mono_ns();
+    otelc_status st =
+        p ? otelc_tracer_provider_force_flush(p, timeout_ms) : OTELC_OK;
+    /* Then the periodic metric readers, in what is left of the time. */
+    uint64_t spent_ms = (otelc__mono_ns() - start) / 1000000u;
+    if (init && otelc_meter_provider_force_flush(
+                    NULL, spent_ms < timeout_ms
+                              ? timeout_ms - (uint32_t)spent_ms
+                              : 0) != OTELC_OK)
+        st = OTELC_ETIMEDOUT;
+    return st;
 }
 
 OTELC_API bool otelc_is_initialized(void) {

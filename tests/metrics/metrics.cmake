@@ -1,0 +1,3 @@
+# Metrics, Prometheus endpoint and health-check tests (included from
+# tests/CMakeLists.txt).
+otelc_add_test(metrics metrics)
