@@ -1,3 +1,4 @@
 # Metrics, Prometheus endpoint and health-check tests (included from
 # tests/CMakeLists.txt).
 otelc_add_test(metrics metrics)
+otelc_add_test(metrics prometheus LIBS curl)
