@@ -283,11 +283,13 @@ typedef struct ticket {
     uint64_t deadline;
     uint64_t t0;
     bool failed; /* no worker thread */
+    bool joined; /* a run already in progress when we asked */
 } ticket;
 
 static void ticket_start(hcheck *c, ticket *t) {
     t->c = c;
     t->failed = false;
+    t->joined = false;
     t->t0 = otelc__mono_ns();
     pthread_mutex_lock(&c->lock);
     if (!c->thread_started) {
@@ -312,6 +314,7 @@ static void ticket_start(hcheck *c, ticket *t) {
     } else {
         /* Join the run in progress or pending. */
         t->seq = c->req_seq;
+        t->joined = c->running;
         t->deadline = (c->running ? c->started_mono : t->t0) + timeout;
     }
     pthread_mutex_unlock(&c->lock);
@@ -344,7 +347,7 @@ static void ticket_wait(ticket *t, otelc_health_result *out, char *msg) {
         double still = c->running
                            ? (double)(otelc__mono_ns() - c->started_mono) / 1e6
                            : 0;
-        if (still > c->timeout_ms + 1.0 && t->t0 > c->started_mono)
+        if (t->joined)
             snprintf(msg, MSG_MAX,
                      "timed out after %u ms (still running after %.0f ms)",
                      c->timeout_ms, still);

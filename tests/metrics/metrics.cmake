@@ -2,3 +2,4 @@
 # tests/CMakeLists.txt).
 otelc_add_test(metrics metrics)
 otelc_add_test(metrics prometheus LIBS curl)
+otelc_add_test(health health LIBS curl)
