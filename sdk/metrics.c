@@ -35,6 +35,8 @@ typedef struct otelc__retired_res {
     struct otelc__retired_res *next;
 } otelc__retired_res;
 
+static void keep(void *ptr);
+
 static const double g_default_bounds[] = {0,    5,    10,   25,   50,
                                           75,   100,  250,  500,  750,
                                           1000, 2500, 5000, 7500, 10000};
@@ -499,7 +501,30 @@ otelc_status otelc__meter_provider_remove_reader(otelc_meter_provider *p,
     pthread_mutex_unlock(&p->lock);
     if (st != OTELC_ETIMEDOUT)
         otelc__reader_destroy(r);
+    else
+        keep(r);
     return st;
+}
+
+/* Memory deliberately kept because an abandoned worker may still read it:
+ * linked here so that it stays reachable (leak checkers stay quiet, and
+ * it is plainly not lost). */
+typedef struct kept {
+    void *ptr;
+    struct kept *next;
+} kept;
+static pthread_mutex_t g_kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static kept *g_kept;
+
+static void keep(void *ptr) {
+    kept *k = malloc(sizeof *k);
+    if (!k)
+        return;
+    k->ptr = ptr;
+    pthread_mutex_lock(&g_kept_lock);
+    k->next = g_kept;
+    g_kept = k;
+    pthread_mutex_unlock(&g_kept_lock);
 }
 
 static uint64_t deadline_after(uint32_t ms) {
@@ -560,6 +585,7 @@ OTELC_API void otelc_meter_provider_free(otelc_meter_provider *p) {
         otelc__diag(OTELC_DIAG_WARN,
                     "meter provider kept in memory: an exporter did not "
                     "return before its deadline and may still read it");
+        keep(p);
         return;
     }
     otelc_meter *m = atomic_load(&p->meters);

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include "support/test_support.h"
 #include "metrics/metrics_helpers.h"
@@ -677,4 +678,210 @@ Test(metrics, http_helpers_record_semconv_histograms) {
                                  "example.com,server.port=443"));
     snap_free(&s);
     otelc_shutdown(2000);
+}
+
+/* ---- periodic readers ------------------------------------------------------------------ */
+
+typedef struct test_exp {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int exports;
+    int fail_first;          /* return RETRYABLE this many times */
+    bool hang;               /* block until released */
+    bool release;
+    otelc_temporality temporality;
+    int64_t last_value;      /* of metric "c", first point */
+    otelc_temporality last_temporality;
+    bool shut;
+} test_exp;
+
+static otelc_export_result texp_export(void *st, const otelc_metrics_data *d,
+                                       otelc_export_context *ctx) {
+    (void)ctx;
+    test_exp *t = st;
+    pthread_mutex_lock(&t->lock);
+    while (t->hang && !t->release)
+        pthread_cond_wait(&t->cond, &t->lock);
+    otelc_export_result res = OTELC_EXPORT_SUCCESS;
+    if (t->fail_first > 0) {
+        t->fail_first--;
+        ctx->retry_after_ms = 10;
+        res = OTELC_EXPORT_RETRYABLE;
+    } else {
+        for (uint32_t i = 0; i < d->scope_count; i++)
+            for (uint32_t j = 0; j < d->scopes[i].metric_count; j++) {
+                const otelc_metric_data *m = &d->scopes[i].metrics[j];
+                if (!strcmp(m->name, "c") && m->point_count) {
+                    t->last_value = m->number_points[0].value.i;
+                    t->last_temporality = m->temporality;
+                }
+            }
+        t->exports++;
+    }
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->lock);
+    return res;
+}
+
+static otelc_temporality texp_temporality(void *st, otelc_instrument_kind k) {
+    (void)k;
+    return ((test_exp *)st)->temporality;
+}
+
+static void texp_shutdown(void *st, uint64_t deadline) {
+    (void)deadline;
+    ((test_exp *)st)->shut = true;
+}
+
+static const otelc_metric_exporter_ops texp_ops = {
+    "test", texp_export, texp_temporality, NULL, texp_shutdown, NULL};
+
+static bool texp_wait(test_exp *t, int exports, int ms) {
+    pthread_mutex_lock(&t->lock);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    while (t->exports < exports)
+        if (pthread_cond_timedwait(&t->cond, &t->lock, &ts))
+            break;
+    bool ok = t->exports >= exports;
+    pthread_mutex_unlock(&t->lock);
+    return ok;
+}
+
+static otelc_meter_provider *periodic(test_exp *t, uint32_t interval,
+                                      uint32_t timeout, otelc_counter **c) {
+    otelc_meter_provider *mp = otelc_meter_provider_new(NULL, NULL);
+    otelc_metric_exporter *e = otelc_metric_exporter_new(&texp_ops, t);
+    otelc_metric_reader *r = otelc_periodic_reader_new(e, interval, timeout);
+    cr_assert_eq(otelc_meter_provider_add_reader(mp, r), OTELC_OK);
+    *c = otelc_meter_create_counter(otelc_meter_get(mp, "p", NULL), "c", NULL,
+                                    NULL, NULL);
+    return mp;
+}
+
+#define TEXP_INIT                                                              \
+    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, false, false,  \
+     OTELC_TEMPORALITY_CUMULATIVE, 0, 0, false}
+
+Test(metrics, periodic_reader_exports_on_its_interval) {
+    static test_exp t = TEXP_INIT;
+    otelc_counter *c;
+    otelc_meter_provider *mp = periodic(&t, 50, 1000, &c);
+    otelc_counter_add(c, 5);
+    cr_assert(texp_wait(&t, 2, 3000), "no periodic exports");
+    pthread_mutex_lock(&t.lock);
+    cr_assert_eq(t.last_value, 5);
+    cr_assert_eq(t.last_temporality, OTELC_TEMPORALITY_CUMULATIVE);
+    pthread_mutex_unlock(&t.lock);
+    otelc_meter_provider_free(mp);
+    cr_assert(t.shut);
+}
+
+Test(metrics, periodic_reader_flush_and_final_export) {
+    static test_exp t = TEXP_INIT;
+    t.temporality = OTELC_TEMPORALITY_DELTA;
+    otelc_counter *c;
+    otelc_meter_provider *mp = periodic(&t, 3600000, 1000, &c);
+    otelc_counter_add(c, 5);
+    cr_assert_eq(otelc_meter_provider_force_flush(mp, 2000), OTELC_OK);
+    pthread_mutex_lock(&t.lock);
+    cr_assert_eq(t.exports, 1);
+    cr_assert_eq(t.last_value, 5);
+    cr_assert_eq(t.last_temporality, OTELC_TEMPORALITY_DELTA);
+    pthread_mutex_unlock(&t.lock);
+    otelc_counter_add(c, 7);
+    cr_assert_eq(otelc_meter_provider_shutdown(mp, 2000), OTELC_OK);
+    pthread_mutex_lock(&t.lock);
+    cr_assert_eq(t.exports, 2, "shutdown exports what is left");
+    cr_assert_eq(t.last_value, 7, "a delta since the flush");
+    pthread_mutex_unlock(&t.lock);
+    cr_assert(t.shut);
+    otelc_meter_provider_free(mp);
+}
+
+Test(metrics, periodic_reader_retries) {
+    static test_exp t = TEXP_INIT;
+    t.fail_first = 2;
+    otelc_counter *c;
+    otelc_meter_provider *mp = periodic(&t, 3600000, 10000, &c);
+    otelc_counter_add(c, 1);
+    cr_assert_eq(otelc_meter_provider_force_flush(mp, 10000), OTELC_OK);
+    pthread_mutex_lock(&t.lock);
+    cr_assert_eq(t.exports, 1);
+    pthread_mutex_unlock(&t.lock);
+    otelc_meter_provider_free(mp);
+}
+
+Test(metrics, hung_exporter_shutdown_meets_deadline) {
+    diag_capture_start();
+    static test_exp t = TEXP_INIT;
+    t.hang = true;
+    otelc_counter *c;
+    otelc_meter_provider *mp = periodic(&t, 3600000, 60000, &c);
+    otelc_counter_add(c, 1);
+    cr_assert_eq(otelc_meter_provider_force_flush(mp, 100), OTELC_ETIMEDOUT);
+    double t0 = mono_ms();
+    cr_assert_eq(otelc_meter_provider_shutdown(mp, 200), OTELC_ETIMEDOUT);
+    cr_assert_lt(mono_ms() - t0, 200 + 100);
+    cr_assert_geq(diag_count("abandoned", NULL), 1);
+    otelc_meter_provider_free(mp); /* kept: the worker may still read it */
+    cr_assert_geq(diag_count("kept in memory", NULL), 1);
+    /* The exporter returns eventually; the worker cleans up after itself. */
+    pthread_mutex_lock(&t.lock);
+    t.release = true;
+    pthread_cond_broadcast(&t.cond);
+    pthread_mutex_unlock(&t.lock);
+    usleep(100000);
+    diag_capture_stop();
+}
+
+Test(metrics, console_metric_exporter) {
+    char path[] = "/tmp/otelc-console-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w+");
+    otelc_meter_provider *mp = otelc_meter_provider_new(NULL, NULL);
+    otelc_metric_reader *r =
+        otelc_periodic_reader_new(otelc_console_metric_exporter_new(f), 3600000,
+                                  1000);
+    otelc_meter_provider_add_reader(mp, r);
+    otelc_meter *m = otelc_meter_get(mp, "console", "1");
+    otelc_counter_add(otelc_meter_create_counter(m, "orders", "{order}",
+                                                 "orders", NULL),
+                      3, "status", "ok");
+    otelc_histogram_record(
+        otelc_meter_create_histogram(m, "lat", "ms", NULL, NULL), 12.5);
+    cr_assert_eq(otelc_meter_provider_force_flush(mp, 2000), OTELC_OK);
+    otelc_meter_provider_free(mp);
+    rewind(f);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(path);
+    cr_assert(strstr(buf, "scope console 1"), "%s", buf);
+    cr_assert(strstr(buf, "orders (sum, monotonic, unit {order}, cumulative)"),
+              "%s", buf);
+    cr_assert(strstr(buf, "{status=\"ok\"} 3"), "%s", buf);
+    cr_assert(strstr(buf, "count=1 sum=12.5"), "%s", buf);
+}
+
+Test(metrics, exporter_registry) {
+    diag_capture_start();
+    otelc_status st;
+    otelc_metric_exporter *e = otelc_metric_exporter_create("console", &st);
+    cr_assert(e && st == OTELC_OK);
+    otelc_metric_exporter_free(e);
+    cr_assert_null(otelc_metric_exporter_create("none", &st));
+    cr_assert_eq(st, OTELC_OK);
+    cr_assert_null(otelc_metric_exporter_create("prometheus", &st));
+    cr_assert_eq(st, OTELC_EINVAL);
+    cr_assert_null(otelc_metric_exporter_create("bogus", &st));
+    cr_assert_eq(st, OTELC_ENOTFOUND);
+    diag_capture_stop();
 }
