@@ -62,7 +62,7 @@ elif [[ $mode == instr ]]; then
     grep -E '^(summary|totals):' "$f" | head -1 | awk '{print $2}'
   }
   while read -r bin sc rest; do
-    [[ -z $bin || $bin == \#* || $sc == e ]] && continue
+    [[ -z $bin || $bin == \#* || $sc == e || $rest == *time-only* ]] && continue
     n1=20000; n2=120000
     a=$(ir_of "$bin" "$sc" $n1); b=$(ir_of "$bin" "$sc" $n2)
     echo "RESULT-INSTR ${bin#bench_}.$sc $(( (b - a) / (n2 - n1) )) instructions/op" | tee -a "$out"

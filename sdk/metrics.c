@@ -273,6 +273,7 @@ static otelc__instr *create(otelc_meter *m, int kind, const char *name,
                     "escape it",
                     name);
 
+    otelc__metrics_ro_init();
     otelc__instr *in = calloc(1, sizeof *in);
     if (!in)
         return NULL;

@@ -65,6 +65,17 @@ typedef struct otelc__sattr {
     const char *str;  /* the series' copy of a string value */
 } otelc__sattr;
 
+/* Attribute sets of at most this many pairs can use the pointer cache. */
+#define OTELC__PCACHE_ATTRS 4
+#define OTELC__PCACHE_SLOTS 64
+
+/* One pair of a call's pointer signature (see metrics_record.c). */
+typedef struct otelc__psig {
+    _Atomic uint64_t key; /* the key's address */
+    _Atomic uint64_t tl;  /* the value's type and length fields */
+    _Atomic uint64_t val; /* the value's union bits */
+} otelc__psig;
+
 /* What a delta reader last reported for a series. */
 typedef struct otelc__reader_mem {
     bool seen;
@@ -90,6 +101,10 @@ typedef struct otelc__series {
     otelc__reader_mem *rmem;    /* OTELC__MAX_READERS entries, or NULL */
     _Atomic uint64_t *counts;   /* histograms: nbounds + 1 buckets */
     otelc__exslot *ex;          /* histograms: one per bucket; else one */
+    /* The pointer signature of a call site that reached this series with
+     * immutable strings (see metrics_record.c), under a seqlock. */
+    _Atomic uint64_t phdr;
+    otelc__psig psig[OTELC__PCACHE_ATTRS];
     /* The cells, on a cache line of their own: the only memory that
      * recording threads write. */
     _Alignas(OTELC_CACHELINE) _Atomic int64_t i; /* sums; int gauges */
@@ -120,6 +135,8 @@ typedef struct otelc__instr {
     _Atomic(otelc__series *) noattr; /* the empty set's series */
     _Atomic(otelc__series *) overflow;
     _Atomic uint32_t full;           /* no room for new series */
+    /* Series by the pointer signature of a call (see metrics_record.c). */
+    _Atomic(otelc__series *) pcache[OTELC__PCACHE_SLOTS];
     /* Cold. */
     pthread_mutex_t lock; /* inserts */
     _Atomic(otelc__series *) head;
@@ -247,6 +264,9 @@ otelc_status otelc__reader_shutdown(otelc_metric_reader *r, uint64_t deadline);
 void otelc__reader_destroy(otelc_metric_reader *r);
 
 /* ---- recording (sdk/metrics_record.c) ---- */
+/* Learn the main program's read-only address range (once; before the
+ * first measurement: instrument creation calls it). */
+void otelc__metrics_ro_init(void);
 /* The series for an attribute set, inserted when new (NULL only when
  * memory is exhausted). */
 otelc__series *otelc__series_get(otelc__instr *in, const otelc_attribute *a,

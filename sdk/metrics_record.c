@@ -12,6 +12,18 @@
  * are compared as their bits.  A hit costs no lock, no allocation and no
  * write to shared memory other than the cell itself.
  *
+ * Pointer cache.  Most attribute keys and many values are string
+ * literals, and a literal in the main program's read-only segments can
+ * never change (and the main program is never unmapped).  For a call whose
+ * strings all live there, the addresses identify the content, so the set
+ * can be found by a hash of its pointers and scalars alone: no strlen, no
+ * content hash.  Each instrument keeps a small direct-mapped cache of
+ * series by pointer hash; each series keeps the pointer signature of the
+ * last call that filled the cache, under a seqlock, so a probe compares
+ * that exact signature or misses.  A hit is only possible for a call whose
+ * pointers (hence contents) equal those of a call that was resolved to the
+ * series by content; a miss falls back to the content lookup and refills.
+ *
  * Insert.  A miss takes the instrument's insert lock, normalises the set
  * (drops valueless attributes, keeps the last value of a repeated key),
  * looks again, and creates the series: one allocation holding the cells,
@@ -33,7 +45,9 @@
  * series' slot (the bucket's slot for histograms) under a per-slot
  * seqlock that a concurrent writer skips rather than waits on.
  */
+#include <link.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "sdk/metrics_int.h"
@@ -601,8 +615,190 @@ static bool has_repeats(const otelc_attribute *a, size_t n, const uint64_t *kw,
     return false;
 }
 
+/* ---- the pointer cache ------------------------------------------------------------ */
+
+/* The main program's read-only address range: [g_ro_lo, g_ro_lo + g_ro_len).
+ * Zero length (no cache) if a writable segment lies inside it. */
+static uintptr_t g_ro_lo, g_ro_len;
+static pthread_once_t g_ro_once = PTHREAD_ONCE_INIT;
+
+static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg) {
+    (void)size;
+    (void)arg;
+    /* The first object is the main program. */
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+            continue;
+        uintptr_t b = info->dlpi_addr + ph->p_vaddr;
+        lo = b < lo ? b : lo;
+        hi = b + ph->p_memsz > hi ? b + ph->p_memsz : hi;
+    }
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+            continue;
+        uintptr_t b = info->dlpi_addr + ph->p_vaddr;
+        if (b < hi && b + ph->p_memsz > lo)
+            return 1; /* interleaved: no single read-only range */
+    }
+    if (hi > lo) {
+        g_ro_lo = lo;
+        g_ro_len = hi - lo;
+    }
+    return 1;
+}
+
+static void ro_init_once(void) { dl_iterate_phdr(phdr_cb, NULL); }
+
+void otelc__metrics_ro_init(void) { pthread_once(&g_ro_once, ro_init_once); }
+
+static inline bool immutable(const void *p) {
+    return (uintptr_t)p - g_ro_lo < g_ro_len;
+}
+
+static inline uint64_t pmix(uint64_t h, uint64_t v) {
+    return (h ^ v) * 0x9e3779b97f4a7c15ULL;
+}
+
+/* The type and explicit length of a value as one word (the two 32-bit
+ * fields that start otelc_value). */
+static inline uint64_t type_len(const otelc_value *v) {
+    uint64_t w;
+    memcpy(&w, v, sizeof w);
+    return w;
+}
+
+/* The 64 bits of a value's union: a string's address, an integer's or a
+ * double's bits, a bool in the low byte (the other bytes may be anything:
+ * a probe then misses, it never matches wrongly). */
+static inline uint64_t value_bits(const otelc_value *v) {
+    uint64_t w;
+    memcpy(&w, &v->u, sizeof w);
+    return w;
+}
+
+/* The hash of a call's pointer signature: the key addresses, the
+ * type/length words and the value words, without looking at any string. */
+static inline uint64_t phash(const otelc_attribute *a, size_t n) {
+    uint64_t h = n;
+    for (size_t i = 0; i < n; i++)
+        h = pmix(h + (uintptr_t)a[i].key,
+                 type_len(&a[i].value) ^ value_bits(&a[i].value));
+    return h * 0x9e3779b97f4a7c15ULL;
+}
+
+/* May the call's signature be remembered?  Only when it determines the
+ * content: every key and string value (NUL-terminated) in the main
+ * program's read-only memory; scalar values otherwise. */
+static bool pkey_cacheable(const otelc_attribute *a, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const otelc_value *v = &a[i].value;
+        if (!immutable(a[i].key))
+            return false;
+        switch (v->type) {
+        case OTELC_VALUE_STRING:
+            if (v->len || !immutable(v->u.s))
+                return false;
+            break;
+        case OTELC_VALUE_INT:
+        case OTELC_VALUE_DOUBLE:
+        case OTELC_VALUE_BOOL:
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+/* phdr: bits 0-7 the pair count, bit 8 set while a writer is inside, bits
+ * 9-63 a version.  One comparison checks both the count and that no
+ * writer is inside. */
+#define PHDR_BUSY 0x100u
+
+/* A probe needs no immutability test: a signature equal to one that was
+ * remembered has the same addresses, which were tested then. */
+static inline otelc__series *pcache_probe(otelc__instr *in,
+                                          const otelc_attribute *a, size_t n) {
+    otelc__series *s = atomic_load_explicit(&in->pcache[phash(a, n) >> 58],
+                                            memory_order_acquire);
+    if (!s)
+        return NULL;
+    uint64_t hdr = atomic_load_explicit(&s->phdr, memory_order_acquire);
+    if ((hdr & 0x1ff) != n)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (atomic_load_explicit(&s->psig[i].key, memory_order_relaxed) !=
+                (uintptr_t)a[i].key ||
+            atomic_load_explicit(&s->psig[i].tl, memory_order_relaxed) !=
+                type_len(&a[i].value) ||
+            atomic_load_explicit(&s->psig[i].val, memory_order_relaxed) !=
+                value_bits(&a[i].value))
+            return NULL;
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->phdr, memory_order_relaxed) != hdr)
+        return NULL;
+    return s;
+}
+
+/* After a content lookup resolved a call to s: remember its pointers. */
+static void pcache_fill(otelc__instr *in, otelc__series *s,
+                        const otelc_attribute *a, size_t n) {
+    if (n == 0 || n > OTELC__PCACHE_ATTRS || !pkey_cacheable(a, n))
+        return;
+    uint64_t hdr = atomic_load_explicit(&s->phdr, memory_order_relaxed);
+    if ((hdr & PHDR_BUSY) ||
+        !atomic_compare_exchange_strong_explicit(&s->phdr, &hdr,
+                                                 hdr | PHDR_BUSY,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
+        return; /* another thread is filling it */
+    for (size_t i = 0; i < n; i++) {
+        atomic_store_explicit(&s->psig[i].key, (uintptr_t)a[i].key,
+                              memory_order_relaxed);
+        atomic_store_explicit(&s->psig[i].tl, type_len(&a[i].value),
+                              memory_order_relaxed);
+        atomic_store_explicit(&s->psig[i].val, value_bits(&a[i].value),
+                              memory_order_relaxed);
+    }
+    atomic_store_explicit(&s->phdr, ((hdr >> 9) + 1) << 9 | n,
+                          memory_order_release);
+    atomic_store_explicit(&in->pcache[phash(a, n) >> 58], s,
+                          memory_order_release);
+}
+
+/* The lookup every measurement makes: the empty set and the pointer cache
+ * inline, the content lookup out of line. */
+static otelc__series *lookup_content(otelc__instr *in,
+                                     const otelc_attribute *a, size_t n);
+
+static inline otelc__series *lookup(otelc__instr *in, const otelc_attribute *a,
+                                    size_t n) {
+    if (n == 0) {
+        otelc__series *s =
+            atomic_load_explicit(&in->noattr, memory_order_acquire);
+        if (OTELC_LIKELY(s != NULL))
+            return s;
+    } else if (n <= OTELC__PCACHE_ATTRS) {
+        otelc__series *s = pcache_probe(in, a, n);
+        if (OTELC_LIKELY(s != NULL))
+            return s;
+    }
+    return otelc__series_get(in, a, n);
+}
+
 otelc__series *otelc__series_get(otelc__instr *in, const otelc_attribute *a,
                                  size_t n) {
+    otelc__series *s = lookup_content(in, a, n);
+    if (s)
+        pcache_fill(in, s, a, n);
+    return s;
+}
+
+static otelc__series *lookup_content(otelc__instr *in,
+                                     const otelc_attribute *a, size_t n) {
     if (n == 0) {
         otelc__series *s =
             atomic_load_explicit(&in->noattr, memory_order_acquire);
@@ -776,7 +972,7 @@ static inline bool recording(const otelc__instr *in) {
 
 static void sum_add_i(otelc__instr *in, int64_t v, const otelc_attribute *a,
                       size_t n) {
-    otelc__series *s = otelc__series_get(in, a, n);
+    otelc__series *s = lookup(in, a, n);
     if (OTELC_UNLIKELY(!s))
         return;
     atomic_fetch_add_explicit(&s->i, v, memory_order_relaxed);
@@ -791,7 +987,7 @@ static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
                             "metric %s: non-finite value ignored", in->name);
         return;
     }
-    otelc__series *s = otelc__series_get(in, a, n);
+    otelc__series *s = lookup(in, a, n);
     if (OTELC_UNLIKELY(!s))
         return;
     add_double(&s->d, v);
@@ -866,7 +1062,7 @@ OTELC_API void otelc_gauge_record_attrs(otelc_gauge *g, int64_t v,
     otelc__instr *in = (otelc__instr *)g;
     if (!recording(in))
         return;
-    otelc__series *s = otelc__series_get(in, a, n);
+    otelc__series *s = lookup(in, a, n);
     if (OTELC_UNLIKELY(!s))
         return;
     gauge_set(in, s, true, v, 0);
@@ -883,7 +1079,7 @@ OTELC_API void otelc_gauge_record_double_attrs(otelc_gauge *g, double v,
                             "gauge %s: NaN ignored", in->name);
         return;
     }
-    otelc__series *s = otelc__series_get(in, a, n);
+    otelc__series *s = lookup(in, a, n);
     if (OTELC_UNLIKELY(!s))
         return;
     gauge_set(in, s, false, 0, v);
@@ -915,7 +1111,7 @@ OTELC_API void otelc_histogram_record_attrs(otelc_histogram *hg, double v,
                             in->name);
         return;
     }
-    otelc__series *s = otelc__series_get(in, a, n);
+    otelc__series *s = lookup(in, a, n);
     if (OTELC_UNLIKELY(!s))
         return;
     uint32_t b = bucket_of(in->bounds, in->nbounds, v);
@@ -954,7 +1150,7 @@ static void observe(otelc_observer *o, bool is_int, int64_t iv, double dv,
         negative(in);
         return;
     }
-    otelc__series *s = otelc__series_get(in, a, n);
+    otelc__series *s = lookup(in, a, n);
     if (!s)
         return;
     /* Observations replace the value; several sets folded into the

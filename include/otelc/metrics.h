@@ -720,7 +720,7 @@ static inline otelc_value otelc__mv_value(otelc_value v) { return v; }
 #define OTELC__MFIELDS(...)                                                    \
     OTELC__MCAT(OTELC__MF_, OTELC__MNARG(__VA_ARGS__))(__VA_ARGS__)
 #define OTELC__MF_ODD OTELC_metric_attributes_must_be_key_value_pairs
-#define OTELC__MF_0()
+#define OTELC__MF_0() {0}
 #define OTELC__MF_1(...) OTELC__MF_ODD
 #define OTELC__MF_2(k, v) OTELC__MF(k, v)
 #define OTELC__MF_3(...) OTELC__MF_ODD
@@ -738,10 +738,10 @@ static inline otelc_value otelc__mv_value(otelc_value v) { return v; }
 #define OTELC__MF_15(...) OTELC__MF_ODD
 #define OTELC__MF_16(k, v, ...) OTELC__MF(k, v) OTELC__MF_14(__VA_ARGS__)
 
-/* An attribute array with a zero sentinel, so that zero pairs need no
- * empty initializer; the count excludes the sentinel. */
+/* The attribute array; with zero pairs it holds one zeroed element, since
+ * C has no empty initializers (the count is 0 then). */
 #define OTELC__MARRAY(...)                                                     \
-    ((const otelc_attribute[]){OTELC__MFIELDS(__VA_ARGS__){0}})
+    ((const otelc_attribute[]){OTELC__MFIELDS(__VA_ARGS__)})
 #define OTELC__MCOUNT(...) ((size_t)(OTELC__MNARG(__VA_ARGS__) / 2))
 
 /* Integer or floating-point measurement: pick the function by the value's

@@ -885,3 +885,38 @@ Test(metrics, exporter_registry) {
     cr_assert_eq(st, OTELC_ENOTFOUND);
     diag_capture_stop();
 }
+
+/* ---- the pointer cache ------------------------------------------------------------------ */
+
+static const char *const g_dyn_methods[] = {"GET", "PUT"};
+
+Test(metrics, pointer_cache_is_exact) {
+    fixture f = fx_new(NULL, 0);
+    otelc_counter *c = otelc_meter_create_counter(f.m, "c", NULL, NULL, NULL);
+    char buf[16];
+    for (int i = 0; i < 100; i++) {
+        /* Literals: found by their addresses after the first call. */
+        otelc_counter_add(c, 1, "method", "GET", "code", 200);
+        /* The same content from a writable buffer: the same series. */
+        snprintf(buf, sizeof buf, "%s", "GET");
+        otelc_counter_add(c, 1, "method", (const char *)buf, "code", 200);
+        /* The buffer reused with other content: another series. */
+        snprintf(buf, sizeof buf, "%s", i & 1 ? "PUT" : "DEL");
+        otelc_counter_add(c, 1, "method", (const char *)buf, "code", 200);
+        /* Another order, and a pointer from a table. */
+        otelc_counter_add(c, 1, "code", 200, "method", g_dyn_methods[i & 1]);
+        /* An explicit length selects a prefix: "GE" is another set. */
+        otelc_attribute a[2] = {OTELC_ATTR_STR("method", "GET"),
+                                OTELC_ATTR_INT("code", 200)};
+        a[0].value.len = 2;
+        otelc_counter_add_attrs(c, 1, a, 2);
+    }
+    msnap s = snap_take(f.r);
+    cr_assert_eq(snap_find(&s, "c", "code=200,method=GET")->i, 250);
+    cr_assert_eq(snap_find(&s, "c", "code=200,method=PUT")->i, 100);
+    cr_assert_eq(snap_find(&s, "c", "code=200,method=DEL")->i, 50);
+    cr_assert_eq(snap_find(&s, "c", "code=200,method=GE")->i, 100);
+    cr_assert_eq(snap_count(&s, "c"), 4);
+    snap_free(&s);
+    fx_free(&f);
+}
