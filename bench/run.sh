@@ -22,15 +22,16 @@ out="$out_dir/$mode.txt"
   echo "# cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
 } | tee "$out"
 
-# Scenarios: "binary scenario args..." per line.  Other benchmarks add
-# their lines to bench/scenarios.d/*.txt.
+# Scenarios: "binary scenario [time-only]" per line.  Other benchmarks add
+# their lines to bench/scenarios.d/*.txt; "time-only" marks scenarios whose
+# calling-thread instruction count means nothing (end-to-end throughput).
 scenarios() {
   cat <<'LIST'
 bench_trace a
 bench_trace b
 bench_trace c
 bench_trace d
-bench_trace e
+bench_trace e time-only
 LIST
   if compgen -G "$here/scenarios.d/*.txt" >/dev/null; then
     cat "$here"/scenarios.d/*.txt
@@ -40,7 +41,8 @@ LIST
 if [[ $mode == time ]]; then
   while read -r bin sc rest; do
     [[ -z $bin || $bin == \#* ]] && continue
-    "$build/bench/$bin" "$sc" 1000000 7 $rest | grep '^RESULT' | tee -a "$out"
+    [[ -x $build/bench/$bin ]] || { echo "# $bin not built: skipped" | tee -a "$out"; continue; }
+    "$build/bench/$bin" "$sc" 1000000 7 | grep '^RESULT' | tee -a "$out"
   done < <(scenarios)
   # (f): 1,000,000 spans end to end, default queue, then a queue that holds
   # the burst.
@@ -62,7 +64,8 @@ elif [[ $mode == instr ]]; then
     grep -E '^(summary|totals):' "$f" | head -1 | awk '{print $2}'
   }
   while read -r bin sc rest; do
-    [[ -z $bin || $bin == \#* || $sc == e || $rest == *time-only* ]] && continue
+    [[ -z $bin || $bin == \#* || $rest == *time-only* ]] && continue
+    [[ -x $build/bench/$bin ]] || continue
     n1=20000; n2=120000
     a=$(ir_of "$bin" "$sc" $n1); b=$(ir_of "$bin" "$sc" $n2)
     echo "RESULT-INSTR ${bin#bench_}.$sc $(( (b - a) / (n2 - n1) )) instructions/op" | tee -a "$out"

@@ -81,6 +81,13 @@ otelc_metric_exporter_create(const char *name, otelc_status *st) {
     return NULL;
 }
 
+static bool built(const char *name) {
+    for (size_t i = 0; i < OTELC_ARRAY_LEN(g_factories); i++)
+        if (!strcmp(g_factories[i].name, name))
+            return true;
+    return false;
+}
+
 /* ---- otelc_init() / otelc_shutdown() ------------------------------------------- */
 
 static otelc_prometheus_server *g_server;
@@ -101,12 +108,12 @@ static void builtin_checks(void) {
             snprintf(path, sizeof path, "/");
         otelc_health_register_disk(
             NULL, "disk", path,
-            otelc__cfg_double(OTELC_CFG_HEALTH_DISK_MIN_FREE_PERCENT, 10), t);
+            (double)otelc__cfg_int(OTELC_CFG_HEALTH_DISK_MIN_FREE_PERCENT, 10), t);
     }
     if (otelc__cfg_list_has(OTELC_CFG_HEALTH_CHECKS, "memory"))
         otelc_health_register_memory(
             NULL, "memory",
-            otelc__cfg_double(OTELC_CFG_HEALTH_MEMORY_MAX_PERCENT, 90), t);
+            (double)otelc__cfg_int(OTELC_CFG_HEALTH_MEMORY_MAX_PERCENT, 90), t);
 }
 
 void otelc__metrics_setup(void) {
@@ -130,6 +137,14 @@ void otelc__metrics_setup(void) {
                 name[n] = '\0';
                 if (!strcmp(name, "prometheus")) {
                     want_server = true;
+                } else if (!otelc__cfg_is_set(OTELC_CFG_METRICS_EXPORTER) &&
+                           !built(name)) {
+                    /* The default "otlp" in a build without it: nobody
+                     * asked, so no warning on every otelc_init(). */
+                    otelc__diag(OTELC_DIAG_DEBUG,
+                                "metric exporter \"%s\" (the default) is not "
+                                "built; metrics are not pushed",
+                                name);
                 } else if (strcmp(name, "none")) {
                     otelc_status st;
                     otelc_metric_exporter *x =

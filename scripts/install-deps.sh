@@ -24,6 +24,7 @@ test_pkgs=(
   rsyslog python3-aiosmtpd
   openssl gzip
   clang libclang-rt-14-dev
+  locales
 )
 bench_pkgs=(valgrind)
 

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 
 #include "sdk/config_int.h"
+#include "sdk/log_int.h"
 #include "sdk/metrics_int.h"
+#include "sdk/propagation_int.h"
 #include "sdk/span_int.h"
 
 size_t otelc__options_take_exporters(otelc_options *o,
@@ -53,6 +55,7 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
         return OTELC_EEXIST;
     }
     otelc__config_load(opts);
+    otelc__propagation_reload(); /* OTEL_PROPAGATORS may have changed */
     g_initialized = true;
     if (otelc__cfg_bool(OTELC_CFG_SDK_DISABLED, false)) {
         otelc__diag(OTELC_DIAG_INFO, "OTEL_SDK_DISABLED=true: telemetry is "
@@ -64,7 +67,10 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_sampler *sampler = otelc__options_take_sampler(opts);
     otelc_tracer_provider *p = otelc_tracer_provider_new(NULL, sampler);
     if (!p) {
+        /* Not initialised: forget the options' values too, as shutdown
+         * would. */
         g_initialized = false;
+        otelc__config_reset();
         pthread_mutex_unlock(&g_lock);
         otelc_options_free(opts);
         return OTELC_ENOMEM;
@@ -93,6 +99,8 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_options_free(opts);
     g_provider = p;
     otelc_tracer_provider_set_global(p);
+    /* Logs: sinks and exporters from configuration; loggers turn on. */
+    otelc__log_start(p->resource);
     /* Metrics: the global meter provider's resource and readers, the
      * built-in instruments, and /metrics + /health when asked for
      * (exporters/metric_registry.c). */
@@ -112,14 +120,22 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
         pthread_mutex_unlock(&g_lock);
         return OTELC_OK;
     }
-    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
     otelc_tracer_provider *p = g_provider;
     g_provider = NULL;
     g_initialized = false;
     otelc_tracer_provider_set_global(NULL);
     otelc_status st = OTELC_OK;
+    /* Logs first: the last records (often the reason for exiting) reach
+     * the local sinks fast; the traces get the rest of the deadline. */
+    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    if (otelc__log_stop(deadline) != OTELC_OK)
+        st = OTELC_ETIMEDOUT;
+    uint64_t now = otelc__mono_ns();
+    timeout_ms = now < deadline ? (uint32_t)((deadline - now) / 1000000u) : 0;
     if (p) {
-        st = otelc_tracer_provider_shutdown(p, timeout_ms);
+        otelc_status ts = otelc_tracer_provider_shutdown(p, timeout_ms);
+        if (ts != OTELC_OK)
+            st = ts;
         /* Metrics last, so the final export counts every span; within the
          * same deadline. */
         if (otelc__metrics_teardown(deadline) != OTELC_OK)
@@ -132,6 +148,7 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
         }
     }
     otelc__config_reset();
+    otelc__propagation_reload();
     pthread_mutex_unlock(&g_lock);
     return st;
 }
@@ -141,17 +158,21 @@ OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     otelc_tracer_provider *p = g_provider;
     bool init = g_initialized;
     pthread_mutex_unlock(&g_lock);
-    uint64_t start = otelc__mono_ns();
-    otelc_status st =
+    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    otelc_status ls = otelc__log_flush_until(deadline);
+    uint64_t now = otelc__mono_ns();
+    timeout_ms = now < deadline ? (uint32_t)((deadline - now) / 1000000u) : 0;
+    otelc_status ts =
         p ? otelc_tracer_provider_force_flush(p, timeout_ms) : OTELC_OK;
     /* Then the periodic metric readers, in what is left of the time. */
-    uint64_t spent_ms = (otelc__mono_ns() - start) / 1000000u;
-    if (init && otelc_meter_provider_force_flush(
-                    NULL, spent_ms < timeout_ms
-                              ? timeout_ms - (uint32_t)spent_ms
-                              : 0) != OTELC_OK)
-        st = OTELC_ETIMEDOUT;
-    return st;
+    now = otelc__mono_ns();
+    if (init &&
+        otelc_meter_provider_force_flush(
+            NULL, now < deadline ? (uint32_t)((deadline - now) / 1000000u)
+                                 : 0) != OTELC_OK &&
+        ts == OTELC_OK)
+        ts = OTELC_ETIMEDOUT;
+    return ts != OTELC_OK ? ts : ls;
 }
 
 OTELC_API bool otelc_is_initialized(void) {

@@ -544,10 +544,13 @@ OTELC_API void otelc_span_set_error(otelc_span *s, const char *fmt, ...) {
     if (!writable(s))
         return;
     char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt ? fmt : "", ap);
-    va_end(ap);
+    buf[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+    }
     otelc_span_set_status(s, OTELC_STATUS_ERROR, buf);
 }
 

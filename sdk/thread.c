@@ -34,6 +34,8 @@ static void on_thread_exit(void *arg) {
      * scopes; they are borrowed pointers, so dropping them is safe. */
     t->depth = 0;
     t->request_id[0] = '\0';
+    if (t->log)
+        otelc__log_thread_exit(t->log);
     otelc__tls = NULL;
     pthread_mutex_lock(&g_lock);
     atomic_store(&t->exited, 1);
@@ -63,6 +65,8 @@ static void fork_child(void *arg) {
             continue;
         }
         t->depth = 0;
+        if (t->log)
+            otelc__log_thread_exit(t->log);
         atomic_store(&t->exited, 1);
         t->next_idle = g_idle;
         g_idle = t;

@@ -158,6 +158,8 @@ otelc_tracer_provider_shutdown(otelc_tracer_provider *p, uint32_t timeout_ms) {
             proc->ops->shutdown(proc->state, deadline) != OTELC_OK)
             st = OTELC_ETIMEDOUT;
     }
+    if (st != OTELC_OK)
+        atomic_store(&p->abandoned, 1);
     return st;
 }
 
@@ -174,6 +176,16 @@ OTELC_API void otelc_tracer_provider_free(otelc_tracer_provider *p) {
     uint32_t n = atomic_load(&p->nprocs);
     for (uint32_t i = 0; i < n; i++)
         otelc_span_processor_free(p->procs[i]);
+    if (atomic_load(&p->abandoned)) {
+        /* A worker abandoned inside a hung export still holds spans whose
+         * data points at this provider's resource and tracers (scopes): if
+         * its export ever returns it may read them.  Keep them, and the
+         * provider, alive; the memory is small and bounded by the number of
+         * timed-out shutdowns. */
+        otelc__diag(OTELC_DIAG_DEBUG, "tracer provider freed after a timed-out "
+                                      "shutdown: its resource is kept alive");
+        return;
+    }
     for (otelc_tracer *t = p->tracers; t;) {
         otelc_tracer *next = t->next;
         free(t);
@@ -297,15 +309,18 @@ static inline void resolve_parent(otelc__thread *t,
 }
 
 /* A non-recording span: context only, nothing copied, nothing counted by
- * processors. */
+ * processors.  It keeps a reference to the parent's trace state (no copy, no
+ * allocation) because W3C requires the tracestate to travel on with the
+ * traceparent even when this service does not sample. */
 static otelc_span *start_non_recording(otelc__thread *t, otelc_tracer *tracer,
-                                       const otelc_span_context *sc) {
+                                       const otelc_span_context *sc,
+                                       otelc__tracestate *tstate) {
     otelc_span *s = otelc__span_alloc(t);
     if (OTELC_UNLIKELY(!s))
         return NULL;
     s->d.context = *sc;
     s->tracer = tracer;
-    s->tstate = NULL;
+    s->tstate = otelc__tracestate_retain(tstate);
     s->recording = 0;
     s->ended = 0;
     s->scoped = 0;
@@ -388,7 +403,7 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
         else
             memset(&sc, 0, sizeof sc);
         sc.is_remote = false;
-        return start_non_recording(t, tracer, &sc);
+        return start_non_recording(t, tracer, &sc, pi.sc ? pi.tstate : NULL);
     }
 
     if (pi.sc) {
@@ -440,7 +455,7 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
     if (sr.decision == OTELC_SAMPLING_DROP) {
         if (OTELC_LIKELY(cnt != NULL))
             otelc__count(&cnt->not_recording);
-        return start_non_recording(t, tracer, &sc);
+        return start_non_recording(t, tracer, &sc, pi.tstate);
     }
 
     if (OTELC_LIKELY(cnt != NULL))

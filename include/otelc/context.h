@@ -195,22 +195,25 @@ OTELC_API otelc_scope otelc_context_attach(const otelc_context *ctx);
 OTELC_API void otelc_context_free(otelc_context *ctx);
 
 /** otelc_context_span_context - the span context held by ctx (all zero
- *  when NULL or none).  Thread-safety: read-only.  Since: 0.1. */
+ *  when NULL or none).  Thread-safety: read-only.  Since: 0.1.
+ *  Blocking: never. */
 OTELC_API otelc_span_context
 otelc_context_span_context(const otelc_context *ctx);
 
 /** otelc_context_trace_state - the tracestate held by ctx: never NULL,
- *  "" when none.  Borrowed: valid until ctx is freed.  Since: 0.1. */
+ *  "" when none.  Borrowed: valid until ctx is freed.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const char *otelc_context_trace_state(const otelc_context *ctx);
 
 /** otelc_context_baggage - the baggage held by ctx, or NULL.  Borrowed:
- *  valid until ctx is freed.  Since: 0.1. */
-OTELC_API const otelc_baggage *
-otelc_context_baggage(const otelc_context *ctx);
+ *  valid until ctx is freed.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
+OTELC_API const otelc_baggage *otelc_context_baggage(const otelc_context *ctx);
 
 /** otelc_current_baggage - the baggage of this thread's current context,
  *  or NULL.  Borrowed: valid until the entry that carries it is popped.
- *  Since: 0.1. */
+ *  Since: 0.1.
+ *  Thread-safety: calling thread's stack only.  Blocking: never. */
 OTELC_API const otelc_baggage *otelc_current_baggage(void);
 
 /** Longest request id kept (longer ids are truncated). */

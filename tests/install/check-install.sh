@@ -29,8 +29,12 @@ cc -std=c11 -o "$tmp/app_shared" "$tmp/app.c" $(pkg-config --cflags --libs otelc
 LD_LIBRARY_PATH="$libdir" "$tmp/app_shared" | grep -q '^otelc '
 echo "pkg-config (shared): ok"
 
+# libotelc.a with its dependencies (Requires.private) linked as shared
+# libraries, the usual way on Debian (static libcurl needs a dozen more
+# -dev packages).
+reqs=$(pkg-config --print-requires-private otelc | awk '{print $1}' | tr '\n' ' ')
 cc -std=c11 -o "$tmp/app_static" "$tmp/app.c" $(pkg-config --cflags otelc) \
-   "$libdir/libotelc.a" $(pkg-config --static --libs-only-l otelc | sed 's/-lotelc//')
+   "$libdir/libotelc.a" ${reqs:+$(pkg-config --libs $reqs)} -lpthread -lm
 "$tmp/app_static" | grep -q '^otelc '
 echo "pkg-config (static): ok"
 
