@@ -3,3 +3,4 @@
 otelc_add_test(metrics metrics)
 otelc_add_test(metrics prometheus LIBS curl)
 otelc_add_test(health health LIBS curl)
+otelc_add_test(metrics http_red LIBS curl)
