@@ -341,6 +341,9 @@ otelc_status otelc__metrics_collect(otelc_metric_reader *r,
                                      "inside an observable callback; refused");
         return OTELC_ESTATE;
     }
+    /* Lines the recording paths deferred (never written on an
+     * application thread) go out here, on the collecting thread. */
+    otelc__diag_flush_deferred();
     collect_ctx c;
     memset(&c, 0, sizeof c);
     c.r = r;

@@ -153,6 +153,7 @@ typedef struct otelc__instr {
     otelc__ratelimit rl_value;
     otelc__ratelimit rl_attrs;
     otelc__ratelimit rl_overflow;
+    otelc__ratelimit rl_full;
 } otelc__instr;
 
 /* The public handle types are the instrument itself. */

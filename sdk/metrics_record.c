@@ -39,6 +39,10 @@
  * buckets, so count and +Inf always agree), CAS loops for the sum and,
  * only when the value improves on them, for min and max.  Gauges: a store.
  *
+ * Diagnostics here (bad values, overflow) are deferred: formatted on the
+ * recording thread, written by the next collection or background worker,
+ * so a measurement never writes to stderr.
+ *
  * Exemplars.  With the trace_based filter the calling thread's current
  * context is read (two loads when there is none); when its span is
  * sampled, the measurement, its time and the span's ids are written to the
@@ -255,7 +259,7 @@ static size_t normalise(otelc__instr *in, const otelc_attribute *a, size_t n,
                         otelc_attribute *out) {
     size_t m = 0;
     if (n > OTELC__MAX_METRIC_ATTRS) {
-        otelc__diag_limited(&in->rl_attrs, OTELC_DIAG_WARN,
+        otelc__diag_deferred(&in->rl_attrs, OTELC_DIAG_WARN,
                             "metric %s: %zu attributes in one measurement; "
                             "only the first %d are kept",
                             in->name, n, OTELC__MAX_METRIC_ATTRS);
@@ -522,7 +526,7 @@ static otelc__series *overflow_locked(otelc__instr *in) {
     o->overflow = 1;
     atomic_store_explicit(&in->overflow, o, memory_order_release);
     atomic_store_explicit(&in->full, 1, memory_order_release);
-    otelc__diag(OTELC_DIAG_WARN,
+    otelc__diag_deferred(&in->rl_full, OTELC_DIAG_WARN,
                 "metric %s: cardinality limit %u reached; measurements for "
                 "new attribute sets go to the otel.metric.overflow=true "
                 "series",
@@ -553,7 +557,7 @@ static otelc__series *insert_slow(otelc__instr *in, const otelc_attribute *a,
     }
     pthread_mutex_unlock(&in->lock);
     if (s && s->overflow)
-        otelc__diag_limited(&in->rl_overflow, OTELC_DIAG_WARN,
+        otelc__diag_deferred(&in->rl_overflow, OTELC_DIAG_WARN,
                             "metric %s: over its cardinality limit (%u); "
                             "measurements folded into the overflow series",
                             in->name, in->limit);
@@ -983,7 +987,7 @@ static void sum_add_i(otelc__instr *in, int64_t v, const otelc_attribute *a,
 static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
                       size_t n) {
     if (OTELC_UNLIKELY(!isfinite(v))) {
-        otelc__diag_limited(&in->rl_value, OTELC_DIAG_WARN,
+        otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
                             "metric %s: non-finite value ignored", in->name);
         return;
     }
@@ -996,7 +1000,7 @@ static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
 }
 
 static void negative(otelc__instr *in) {
-    otelc__diag_limited(&in->rl_value, OTELC_DIAG_WARN,
+    otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
                         "counter %s: negative value ignored (counters only "
                         "increase; use an up-down counter)",
                         in->name);
@@ -1075,7 +1079,7 @@ OTELC_API void otelc_gauge_record_double_attrs(otelc_gauge *g, double v,
     if (!recording(in))
         return;
     if (OTELC_UNLIKELY(isnan(v))) {
-        otelc__diag_limited(&in->rl_value, OTELC_DIAG_WARN,
+        otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
                             "gauge %s: NaN ignored", in->name);
         return;
     }
@@ -1106,7 +1110,7 @@ OTELC_API void otelc_histogram_record_attrs(otelc_histogram *hg, double v,
     if (!recording(in))
         return;
     if (OTELC_UNLIKELY(!isfinite(v))) {
-        otelc__diag_limited(&in->rl_value, OTELC_DIAG_WARN,
+        otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
                             "histogram %s: non-finite value ignored",
                             in->name);
         return;
@@ -1141,7 +1145,7 @@ static void observe(otelc_observer *o, bool is_int, int64_t iv, double dv,
         return;
     otelc__instr *in = o->in;
     if (!is_int && !isfinite(dv)) {
-        otelc__diag_limited(&in->rl_value, OTELC_DIAG_WARN,
+        otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
                             "observable %s: non-finite value ignored",
                             in->name);
         return;
