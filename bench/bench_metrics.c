@@ -114,11 +114,11 @@ static int scenario_c(int reps) {
     for (int k = 0; k < 10; k++) {
         char name[32];
         snprintf(name, sizeof name, "bench.requests.%d", k);
-        otelc_counter *c = otelc_meter_create_counter(m, name, "{request}",
-                                                      "requests", NULL);
+        otelc_counter *c =
+            otelc_meter_create_counter(m, name, "{request}", "requests", NULL);
         for (int s = 0; s < 1000; s++)
-            otelc_counter_add(c, s + 1, "route", s % 50, "status",
-                              200 + s / 50, "region", "eu-west-1");
+            otelc_counter_add(c, s + 1, "route", s % 50, "status", 200 + s / 50,
+                              "region", "eu-west-1");
     }
     otelc_prometheus_options o = {0};
     o.host = "127.0.0.1";
@@ -198,13 +198,15 @@ int main(int argc, char **argv) {
         }
         qsort(results, (size_t)reps, sizeof *results, cmp_d);
         qsort(ratios, (size_t)reps, sizeof *ratios, cmp_d);
-        printf("RESULT metrics.%s_2threads %.0f adds/s\n", sc, results[reps / 2]);
+        printf("RESULT metrics.%s_2threads %.0f adds/s\n", sc,
+               results[reps / 2]);
         printf("RESULT metrics.%s_scaling %.2f x\n", sc, ratios[reps / 2]);
         otelc_meter_provider_free(mp);
         return 0;
     }
-    void (*fn)(long) = !strcmp(sc, "b") ? run_b : !strcmp(sc, "f") ? run_f
-                                                                   : run_a;
+    void (*fn)(long) = !strcmp(sc, "b")   ? run_b
+                       : !strcmp(sc, "f") ? run_f
+                                          : run_a;
     for (int r = 0; r < reps; r++) {
         uint64_t t0 = now_ns();
         fn(iters);

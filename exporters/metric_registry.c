@@ -41,10 +41,9 @@ static otelc_metric_exporter *console_factory(otelc_status *st) {
 static const struct {
     const char *name;
     mfactory_fn create;
-} g_factories[] = {
-    {"console", console_factory},
+} g_factories[] = {{"console", console_factory},
 #define OTELC__METRIC_EXPORTER(name, fn) {name, fn},
-    OTELC__OPTIONAL_METRIC_EXPORTERS
+                   OTELC__OPTIONAL_METRIC_EXPORTERS
 #undef OTELC__METRIC_EXPORTER
 };
 
@@ -88,7 +87,8 @@ static bool built(const char *name) {
     return false;
 }
 
-/* ---- otelc_init() / otelc_shutdown() ------------------------------------------- */
+/* ---- otelc_init() / otelc_shutdown()
+ * ------------------------------------------- */
 
 static otelc_prometheus_server *g_server;
 static bool g_checks_registered;
@@ -108,7 +108,8 @@ static void builtin_checks(void) {
             snprintf(path, sizeof path, "/");
         otelc_health_register_disk(
             NULL, "disk", path,
-            (double)otelc__cfg_int(OTELC_CFG_HEALTH_DISK_MIN_FREE_PERCENT, 10), t);
+            (double)otelc__cfg_int(OTELC_CFG_HEALTH_DISK_MIN_FREE_PERCENT, 10),
+            t);
     }
     if (otelc__cfg_list_has(OTELC_CFG_HEALTH_CHECKS, "memory"))
         otelc_health_register_memory(

@@ -83,7 +83,8 @@ static void cond_init_mono(pthread_cond_t *c) {
     pthread_condattr_destroy(&ca);
 }
 
-/* ---- registries ------------------------------------------------------------------ */
+/* ---- registries
+ * ------------------------------------------------------------------ */
 
 static void registry_init(otelc_health_registry *r) {
     memset(r, 0, sizeof *r);
@@ -176,8 +177,7 @@ OTELC_API otelc_status otelc_health_register(otelc_health_registry *reg,
                                              uint32_t timeout_ms) {
     otelc_health_registry *r = resolve(reg);
     if (!fn || !name_ok(name)) {
-        otelc__diag(OTELC_DIAG_WARN,
-                    "health check \"%s\": %s; not registered",
+        otelc__diag(OTELC_DIAG_WARN, "health check \"%s\": %s; not registered",
                     name ? name : "(null)",
                     !fn ? "no function"
                         : "names use letters, digits, '_', '-' and '.' (at "
@@ -196,9 +196,10 @@ OTELC_API otelc_status otelc_health_register(otelc_health_registry *reg,
     c->fn = fn;
     c->user = user;
     c->free_user = free_user;
-    c->timeout_ms = timeout_ms ? timeout_ms
-                               : (uint32_t)otelc__cfg_int(
-                                     OTELC_CFG_HEALTH_CHECK_TIMEOUT, 5000);
+    c->timeout_ms =
+        timeout_ms
+            ? timeout_ms
+            : (uint32_t)otelc__cfg_int(OTELC_CFG_HEALTH_CHECK_TIMEOUT, 5000);
     c->refs = 1;
     c->status = OTELC_HEALTH_UNHEALTHY;
     snprintf(c->message, sizeof c->message, "not checked yet");
@@ -209,8 +210,9 @@ OTELC_API otelc_status otelc_health_register(otelc_health_registry *reg,
     for (; *pp; pp = &(*pp)->next)
         if (!strcmp((*pp)->name, name)) {
             pthread_mutex_unlock(&r->lock);
-            otelc__diag(OTELC_DIAG_WARN, "health check \"%s\" is already "
-                                         "registered",
+            otelc__diag(OTELC_DIAG_WARN,
+                        "health check \"%s\" is already "
+                        "registered",
                         name);
             c->free_user = NULL;
             check_release(c);
@@ -243,7 +245,8 @@ OTELC_API otelc_status otelc_health_unregister(otelc_health_registry *reg,
     return OTELC_OK;
 }
 
-/* ---- running ------------------------------------------------------------------------ */
+/* ---- running
+ * ------------------------------------------------------------------------ */
 
 static void *check_worker(void *arg) {
     hcheck *c = arg;
@@ -344,9 +347,8 @@ static void ticket_wait(ticket *t, otelc_health_result *out, char *msg) {
     } else {
         out->status = OTELC_HEALTH_UNHEALTHY;
         out->timed_out = true;
-        double still = c->running
-                           ? (double)(otelc__mono_ns() - c->started_mono) / 1e6
-                           : 0;
+        double still =
+            c->running ? (double)(otelc__mono_ns() - c->started_mono) / 1e6 : 0;
         if (t->joined)
             snprintf(msg, MSG_MAX,
                      "timed out after %u ms (still running after %.0f ms)",
@@ -397,8 +399,8 @@ static otelc_health_report *report_copy(const otelc_health_report *r) {
         return NULL;
     size_t extra = 0;
     for (size_t i = 0; i < r->count; i++)
-        extra += strlen(r->results[i].name) + 1 +
-                 strlen(r->results[i].message) + 1;
+        extra +=
+            strlen(r->results[i].name) + 1 + strlen(r->results[i].message) + 1;
     otelc_health_report *c =
         malloc(sizeof *c + r->count * sizeof(otelc_health_result) + extra);
     if (!c)
@@ -499,7 +501,8 @@ static void set_last(otelc_health_registry *r, const otelc_health_report *rep,
     pthread_mutex_unlock(&r->lock);
 }
 
-OTELC_API otelc_health_report *otelc_health_check_all(otelc_health_registry *reg) {
+OTELC_API otelc_health_report *
+otelc_health_check_all(otelc_health_registry *reg) {
     otelc_health_registry *r = resolve(reg);
     size_t n;
     hcheck **cs = snapshot(r, NULL, &n);
@@ -552,7 +555,9 @@ OTELC_API void otelc_health_report_free(otelc_health_report *rep) {
     free(rep);
 }
 
-/* ---- JSON ------------------------------------------------------------------------------ */
+/* ---- JSON
+ * ------------------------------------------------------------------------------
+ */
 
 static void json_time(otelc__buf *b, otelc_time_ns t) {
     time_t s = (time_t)(t / 1000000000u);
@@ -618,7 +623,8 @@ OTELC_API char *otelc_health_report_json(const otelc_health_report *rep,
     return b.data; /* the buffer's storage is malloc'd: the caller frees */
 }
 
-/* ---- background refresh ---------------------------------------------------------------- */
+/* ---- background refresh
+ * ---------------------------------------------------------------- */
 
 static void *bg_main(void *arg) {
     otelc_health_registry *r = arg;
@@ -639,12 +645,13 @@ static void *bg_main(void *arg) {
     return NULL;
 }
 
-OTELC_API otelc_status
-otelc_health_start_background(otelc_health_registry *reg, uint32_t interval_s) {
+OTELC_API otelc_status otelc_health_start_background(otelc_health_registry *reg,
+                                                     uint32_t interval_s) {
     otelc_health_registry *r = resolve(reg);
     otelc_health_stop_background(r);
     if (!interval_s)
-        interval_s = (uint32_t)otelc__cfg_int(OTELC_CFG_HEALTH_CHECK_INTERVAL, 30);
+        interval_s =
+            (uint32_t)otelc__cfg_int(OTELC_CFG_HEALTH_CHECK_INTERVAL, 30);
     pthread_mutex_lock(&r->bg_lock);
     r->bg_stop = false;
     r->bg_interval_s = interval_s;

@@ -36,7 +36,8 @@ static void fmt_bytes(char *out, size_t len, double v) {
     snprintf(out, len, "%.1f %s", v, units[u]);
 }
 
-/* ---- disk ---------------------------------------------------------------------- */
+/* ---- disk
+ * ---------------------------------------------------------------------- */
 
 typedef struct disk_check {
     double min_free;
@@ -77,7 +78,8 @@ OTELC_API otelc_status otelc_health_register_disk(otelc_health_registry *reg,
     return otelc_health_register(reg, name, disk_fn, d, free, timeout_ms);
 }
 
-/* ---- memory -------------------------------------------------------------------- */
+/* ---- memory
+ * -------------------------------------------------------------------- */
 
 typedef struct mem_check {
     double max_used;
@@ -122,9 +124,10 @@ static otelc_health_status mem_fn(void *user, char *msg, size_t len) {
     return pct > m->max_used ? OTELC_HEALTH_UNHEALTHY : OTELC_HEALTH_HEALTHY;
 }
 
-OTELC_API otelc_status
-otelc_health_register_memory(otelc_health_registry *reg, const char *name,
-                             double max_used_percent, uint32_t timeout_ms) {
+OTELC_API otelc_status otelc_health_register_memory(otelc_health_registry *reg,
+                                                    const char *name,
+                                                    double max_used_percent,
+                                                    uint32_t timeout_ms) {
     mem_check *m = malloc(sizeof *m);
     if (!m)
         return OTELC_ENOMEM;
@@ -132,7 +135,8 @@ otelc_health_register_memory(otelc_health_registry *reg, const char *name,
     return otelc_health_register(reg, name, mem_fn, m, free, timeout_ms);
 }
 
-/* ---- TCP ----------------------------------------------------------------------- */
+/* ---- TCP
+ * ----------------------------------------------------------------------- */
 
 typedef struct tcp_check {
     uint16_t port;
@@ -142,8 +146,9 @@ typedef struct tcp_check {
 
 /* Connect to one address within the deadline; 0 or an errno value. */
 static int try_connect(const struct addrinfo *ai, uint64_t deadline) {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
+    int fd =
+        socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+               ai->ai_protocol);
     if (fd < 0)
         return errno;
     int err = 0;
@@ -214,9 +219,10 @@ OTELC_API otelc_status otelc_health_register_tcp(otelc_health_registry *reg,
     if (!t)
         return OTELC_ENOMEM;
     t->port = port;
-    t->timeout_ms = timeout_ms ? timeout_ms
-                               : (uint32_t)otelc__cfg_int(
-                                     OTELC_CFG_HEALTH_CHECK_TIMEOUT, 5000);
+    t->timeout_ms =
+        timeout_ms
+            ? timeout_ms
+            : (uint32_t)otelc__cfg_int(OTELC_CFG_HEALTH_CHECK_TIMEOUT, 5000);
     memcpy(t->host, host, l + 1);
     return otelc_health_register(reg, name, tcp_fn, t, free, timeout_ms);
 }

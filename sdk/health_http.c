@@ -73,9 +73,10 @@ OTELC_API otelc_status otelc_health_register_http(otelc_health_registry *reg,
     if (!h)
         return OTELC_ENOMEM;
     h->expected = expected_status ? expected_status : 200;
-    h->timeout_ms = timeout_ms ? timeout_ms
-                               : (uint32_t)otelc__cfg_int(
-                                     OTELC_CFG_HEALTH_CHECK_TIMEOUT, 5000);
+    h->timeout_ms =
+        timeout_ms
+            ? timeout_ms
+            : (uint32_t)otelc__cfg_int(OTELC_CFG_HEALTH_CHECK_TIMEOUT, 5000);
     memcpy(h->url, url, l + 1);
     return otelc_health_register(reg, name, http_fn, h, free, timeout_ms);
 }

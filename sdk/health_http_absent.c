@@ -11,8 +11,9 @@
 
 static otelc_health_status absent_fn(void *user, char *msg, size_t len) {
     (void)user;
-    snprintf(msg, len, "HTTP checks need libcurl, which this otelc was "
-                       "built without");
+    snprintf(msg, len,
+             "HTTP checks need libcurl, which this otelc was "
+             "built without");
     return OTELC_HEALTH_UNHEALTHY;
 }
 
@@ -24,8 +25,9 @@ OTELC_API otelc_status otelc_health_register_http(otelc_health_registry *reg,
     (void)expected_status;
     if (!url || !*url)
         return OTELC_EINVAL;
-    otelc__diag(OTELC_DIAG_WARN, "health check %s: built without libcurl; it "
-                                 "will report unhealthy",
+    otelc__diag(OTELC_DIAG_WARN,
+                "health check %s: built without libcurl; it "
+                "will report unhealthy",
                 name ? name : "");
     return otelc_health_register(reg, name, absent_fn, NULL, NULL, timeout_ms);
 }

@@ -37,11 +37,11 @@ typedef struct otelc__retired_res {
 
 static void keep(void *ptr);
 
-static const double g_default_bounds[] = {0,    5,    10,   25,   50,
-                                          75,   100,  250,  500,  750,
-                                          1000, 2500, 5000, 7500, 10000};
+static const double g_default_bounds[] = {
+    0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
 
-/* ---- configuration ---------------------------------------------------------------- */
+/* ---- configuration
+ * ---------------------------------------------------------------- */
 
 static uint8_t exemplars_from(otelc_exemplar_filter f) {
     if (f == OTELC_EXEMPLAR_FILTER_CONFIG) {
@@ -61,16 +61,17 @@ static uint8_t exemplars_from(otelc_exemplar_filter f) {
 
 static void provider_configure(otelc_meter_provider *p,
                                const otelc_meter_provider_options *o) {
-    p->exemplars = exemplars_from(o ? o->exemplar_filter
-                                    : OTELC_EXEMPLAR_FILTER_CONFIG);
+    p->exemplars =
+        exemplars_from(o ? o->exemplar_filter : OTELC_EXEMPLAR_FILTER_CONFIG);
     uint32_t limit = o ? o->cardinality_limit : 0;
     if (!limit)
-        limit = (uint32_t)otelc__cfg_int(OTELC_CFG_METRICS_CARDINALITY_LIMIT,
-                                         2000);
+        limit =
+            (uint32_t)otelc__cfg_int(OTELC_CFG_METRICS_CARDINALITY_LIMIT, 2000);
     p->limit = limit < 2 ? 2 : limit;
 }
 
-/* ---- providers ------------------------------------------------------------------- */
+/* ---- providers
+ * ------------------------------------------------------------------- */
 
 static void provider_init(otelc_meter_provider *p) {
     memset(p, 0, sizeof *p);
@@ -124,14 +125,14 @@ otelc_meter_provider_resource(const otelc_meter_provider *p) {
 /* Flip every instrument's recording switch (provider lock held). */
 static void set_enabled(otelc_meter_provider *p, bool on) {
     atomic_store(&p->enabled, on);
-    for (otelc_meter *m = atomic_load(&p->meters); m;
-         m = atomic_load(&m->next))
+    for (otelc_meter *m = atomic_load(&p->meters); m; m = atomic_load(&m->next))
         for (otelc__instr *in = atomic_load(&m->instrs); in;
              in = atomic_load(&in->next))
             atomic_store_explicit(&in->enabled, on, memory_order_relaxed);
 }
 
-/* ---- meters ---------------------------------------------------------------------- */
+/* ---- meters
+ * ---------------------------------------------------------------------- */
 
 OTELC_API otelc_meter *otelc_meter_get(otelc_meter_provider *provider,
                                        const char *name, const char *version) {
@@ -175,7 +176,8 @@ OTELC_API otelc_meter *otelc_meter_get(otelc_meter_provider *provider,
     return m;
 }
 
-/* ---- instruments ----------------------------------------------------------------- */
+/* ---- instruments
+ * ----------------------------------------------------------------- */
 
 /* The specification's instrument name syntax. */
 static bool name_valid(const char *n) {
@@ -195,10 +197,14 @@ static bool name_valid(const char *n) {
 }
 
 static const char *kind_name(int kind) {
-    static const char *const names[] = {
-        "?",         "counter",           "up-down counter",
-        "gauge",     "histogram",         "observable counter",
-        "observable up-down counter",     "observable gauge"};
+    static const char *const names[] = {"?",
+                                        "counter",
+                                        "up-down counter",
+                                        "gauge",
+                                        "histogram",
+                                        "observable counter",
+                                        "observable up-down counter",
+                                        "observable gauge"};
     return kind >= 1 && kind <= 7 ? names[kind] : "?";
 }
 
@@ -340,7 +346,8 @@ static otelc__instr *create(otelc_meter *m, int kind, const char *name,
 
 OTELC_API otelc_counter *
 otelc_meter_create_counter(otelc_meter *m, const char *name, const char *unit,
-                           const char *desc, const otelc_instrument_options *o) {
+                           const char *desc,
+                           const otelc_instrument_options *o) {
     return (otelc_counter *)create(m, OTELC_INSTRUMENT_COUNTER, name, unit,
                                    desc, o, NULL, NULL);
 }
@@ -356,13 +363,13 @@ otelc_meter_create_updown_counter(otelc_meter *m, const char *name,
 OTELC_API otelc_gauge *
 otelc_meter_create_gauge(otelc_meter *m, const char *name, const char *unit,
                          const char *desc, const otelc_instrument_options *o) {
-    return (otelc_gauge *)create(m, OTELC_INSTRUMENT_GAUGE, name, unit, desc,
-                                 o, NULL, NULL);
+    return (otelc_gauge *)create(m, OTELC_INSTRUMENT_GAUGE, name, unit, desc, o,
+                                 NULL, NULL);
 }
 
 OTELC_API otelc_histogram *
-otelc_meter_create_histogram(otelc_meter *m, const char *name,
-                             const char *unit, const char *desc,
+otelc_meter_create_histogram(otelc_meter *m, const char *name, const char *unit,
+                             const char *desc,
                              const otelc_instrument_options *o) {
     return (otelc_histogram *)create(m, OTELC_INSTRUMENT_HISTOGRAM, name, unit,
                                      desc, o, NULL, NULL);
@@ -373,8 +380,9 @@ static otelc_observable *create_obs(otelc_meter *m, int kind, const char *name,
                                     const otelc_instrument_options *o,
                                     otelc_observable_callback cb, void *user) {
     if (!cb) {
-        otelc__diag(OTELC_DIAG_WARN, "observable %s: no callback; not "
-                                     "created",
+        otelc__diag(OTELC_DIAG_WARN,
+                    "observable %s: no callback; not "
+                    "created",
                     name ? name : "");
         return NULL;
     }
@@ -397,10 +405,11 @@ OTELC_API otelc_observable *otelc_meter_create_observable_updown_counter(
                       desc, o, cb, user);
 }
 
-OTELC_API otelc_observable *otelc_meter_create_observable_gauge(
-    otelc_meter *m, const char *name, const char *unit, const char *desc,
-    const otelc_instrument_options *o, otelc_observable_callback cb,
-    void *user) {
+OTELC_API otelc_observable *
+otelc_meter_create_observable_gauge(otelc_meter *m, const char *name,
+                                    const char *unit, const char *desc,
+                                    const otelc_instrument_options *o,
+                                    otelc_observable_callback cb, void *user) {
     return create_obs(m, OTELC_INSTRUMENT_OBSERVABLE_GAUGE, name, unit, desc, o,
                       cb, user);
 }
@@ -418,11 +427,11 @@ void otelc__provider_own(otelc_meter_provider *p, void *ptr,
     pthread_mutex_unlock(&p->lock);
 }
 
-/* ---- readers ---------------------------------------------------------------------- */
+/* ---- readers
+ * ---------------------------------------------------------------------- */
 
-OTELC_API otelc_status
-otelc_meter_provider_add_reader(otelc_meter_provider *p,
-                                otelc_metric_reader *r) {
+OTELC_API otelc_status otelc_meter_provider_add_reader(otelc_meter_provider *p,
+                                                       otelc_metric_reader *r) {
     p = resolve(p);
     if (!r) {
         otelc_metric_reader_free(r);
@@ -447,8 +456,9 @@ otelc_meter_provider_add_reader(otelc_meter_provider *p,
         }
     if (slot < 0) {
         pthread_mutex_unlock(&p->lock);
-        otelc__diag(OTELC_DIAG_WARN, "a meter provider takes at most %d "
-                                     "readers; reader not added",
+        otelc__diag(OTELC_DIAG_WARN,
+                    "a meter provider takes at most %d "
+                    "readers; reader not added",
                     OTELC__MAX_READERS);
         otelc_metric_reader_free(r);
         return OTELC_EFULL;
@@ -615,7 +625,8 @@ OTELC_API void otelc_meter_provider_free(otelc_meter_provider *p) {
     free(p);
 }
 
-/* ---- the global provider and otelc_init() ---------------------------------------------- */
+/* ---- the global provider and otelc_init()
+ * ---------------------------------------------- */
 
 void otelc__metrics_global_start(otelc_resource *resource) {
     otelc_meter_provider *p = otelc_meter_provider_global();
@@ -654,11 +665,11 @@ otelc_status otelc__metrics_global_stop(uint64_t deadline) {
     return st;
 }
 
-/* ---- temporality ---------------------------------------------------------------------- */
+/* ---- temporality
+ * ---------------------------------------------------------------------- */
 
-OTELC_API otelc_temporality
-otelc_metric_temporality_preference(const char *pref,
-                                    otelc_instrument_kind kind) {
+OTELC_API otelc_temporality otelc_metric_temporality_preference(
+    const char *pref, otelc_instrument_kind kind) {
     if (!pref)
         pref = otelc__cfg_str(OTELC_CFG_OTLP_METRICS_TEMPORALITY);
     bool delta = otelc__streq_nocase(pref, "delta");
@@ -670,17 +681,16 @@ otelc_metric_temporality_preference(const char *pref,
                             : OTELC_TEMPORALITY_CUMULATIVE;
     case OTELC_INSTRUMENT_OBSERVABLE_COUNTER:
         return delta ? OTELC_TEMPORALITY_DELTA : OTELC_TEMPORALITY_CUMULATIVE;
-    default:
-        return OTELC_TEMPORALITY_CUMULATIVE;
+    default: return OTELC_TEMPORALITY_CUMULATIVE;
     }
 }
 
-/* ---- HTTP semantic conventions --------------------------------------------------------- */
+/* ---- HTTP semantic conventions
+ * --------------------------------------------------------- */
 
 /* The semantic conventions' advice for request durations, in seconds. */
-static const double g_http_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.075,
-                                       0.1,   0.25, 0.5,   0.75, 1,
-                                       2.5,   5,    7.5,   10};
+static const double g_http_bounds[] = {
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
 
 static pthread_mutex_t g_http_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(otelc_histogram *) g_http_server, g_http_client;
@@ -693,8 +703,8 @@ static otelc_histogram *http_histogram(_Atomic(otelc_histogram *) *slot,
     pthread_mutex_lock(&g_http_lock);
     h = atomic_load_explicit(slot, memory_order_relaxed);
     if (!h) {
-        otelc_meter *m =
-            otelc_meter_get(NULL, "otelc.instrumentation.http", OTELC_VERSION_STRING);
+        otelc_meter *m = otelc_meter_get(NULL, "otelc.instrumentation.http",
+                                         OTELC_VERSION_STRING);
         otelc_instrument_options o = {0};
         o.bucket_boundaries = g_http_bounds;
         o.bucket_boundary_count = OTELC_ARRAY_LEN(g_http_bounds);
@@ -708,9 +718,9 @@ static otelc_histogram *http_histogram(_Atomic(otelc_histogram *) *slot,
 /* Methods outside the known set become "_OTHER", as the semantic
  * conventions require, so a client cannot create series at will. */
 static const char *http_method(const char *m) {
-    static const char *const known[] = {"GET",     "HEAD",    "POST",
-                                        "PUT",     "DELETE",  "CONNECT",
-                                        "OPTIONS", "TRACE",   "PATCH"};
+    static const char *const known[] = {"GET",     "HEAD",   "POST",
+                                        "PUT",     "DELETE", "CONNECT",
+                                        "OPTIONS", "TRACE",  "PATCH"};
     if (m)
         for (size_t i = 0; i < OTELC_ARRAY_LEN(known); i++)
             if (!strcmp(m, known[i]))
@@ -722,9 +732,9 @@ OTELC_API void otelc_http_server_request_record(const char *method,
                                                 const char *route,
                                                 int status_code,
                                                 double duration_s) {
-    otelc_histogram *h = http_histogram(
-        &g_http_server, "http.server.request.duration",
-        "Duration of HTTP server requests.");
+    otelc_histogram *h =
+        http_histogram(&g_http_server, "http.server.request.duration",
+                       "Duration of HTTP server requests.");
     if (!h || !atomic_load_explicit(&h->base.enabled, memory_order_relaxed))
         return;
     otelc_attribute a[3];
@@ -742,9 +752,9 @@ OTELC_API void otelc_http_client_request_record(const char *method,
                                                 int server_port,
                                                 int status_code,
                                                 double duration_s) {
-    otelc_histogram *h = http_histogram(
-        &g_http_client, "http.client.request.duration",
-        "Duration of HTTP client requests.");
+    otelc_histogram *h =
+        http_histogram(&g_http_client, "http.client.request.duration",
+                       "Duration of HTTP client requests.");
     if (!h || !atomic_load_explicit(&h->base.enabled, memory_order_relaxed))
         return;
     otelc_attribute a[4];

@@ -57,14 +57,15 @@ static otelc_meter_provider *resolve(otelc_meter_provider *p) {
     return p ? p : otelc_meter_provider_global();
 }
 
-/* ---- /proc/self/stat ------------------------------------------------------------ */
+/* ---- /proc/self/stat
+ * ------------------------------------------------------------ */
 
 typedef struct pstat {
     double utime_s, stime_s;
     long threads;
-    double start_s;  /* since boot */
-    double vsize;    /* bytes */
-    double rss;      /* bytes */
+    double start_s; /* since boot */
+    double vsize;   /* bytes */
+    double rss;     /* bytes */
 } pstat;
 
 static bool read_file(const char *path, char *buf, size_t len) {
@@ -95,13 +96,13 @@ static bool read_pstat(pstat *out) {
     unsigned long long start;
     unsigned long vsize;
     long rss;
-    int n = sscanf(p,
-                   "%c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %ld %ld %ld "
-                   "%ld %ld %ld %llu %lu %ld",
-                   &state, &ppid, &pgrp, &session, &tty, &tpgid, &flags,
-                   &minflt, &cminflt, &majflt, &cmajflt, &utime, &stime,
-                   &cutime, &cstime, &prio, &nice, &threads, &itreal, &start,
-                   &vsize, &rss);
+    int n =
+        sscanf(p,
+               "%c %d %d %d %d %d %u %lu %lu %lu %lu %lu %lu %ld %ld %ld "
+               "%ld %ld %ld %llu %lu %ld",
+               &state, &ppid, &pgrp, &session, &tty, &tpgid, &flags, &minflt,
+               &cminflt, &majflt, &cmajflt, &utime, &stime, &cutime, &cstime,
+               &prio, &nice, &threads, &itreal, &start, &vsize, &rss);
     if (n != 22)
         return false;
     double tck = (double)sysconf(_SC_CLK_TCK);
@@ -124,10 +125,11 @@ static double boot_time(void) {
     return p ? strtod(p + 7, NULL) : 0;
 }
 
-/* ---- process metrics ------------------------------------------------------------ */
+/* ---- process metrics
+ * ------------------------------------------------------------ */
 
 enum { P_CPU, P_RSS, P_VSIZE, P_FDS, P_MAXFDS, P_START, P_THREADS };
-static const int g_pkinds[] = {P_CPU, P_RSS, P_VSIZE, P_FDS,
+static const int g_pkinds[] = {P_CPU,    P_RSS,   P_VSIZE,  P_FDS,
                                P_MAXFDS, P_START, P_THREADS};
 
 static void process_cb(otelc_observer *o, void *user) {
@@ -174,15 +176,13 @@ static void process_cb(otelc_observer *o, void *user) {
     case P_MAXFDS: {
         struct rlimit rl;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-            otelc_observe_attrs(o,
-                                rl.rlim_cur == RLIM_INFINITY
-                                    ? INT64_MAX
-                                    : (int64_t)rl.rlim_cur,
-                                NULL, 0);
+            otelc_observe_attrs(
+                o,
+                rl.rlim_cur == RLIM_INFINITY ? INT64_MAX : (int64_t)rl.rlim_cur,
+                NULL, 0);
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -194,7 +194,8 @@ otelc_process_metrics_register(otelc_meter_provider *provider) {
     otelc_meter *m = otelc__self_meter(p);
     otelc_instrument_options dbl = {.value_type = OTELC_METRIC_VALUE_DOUBLE};
     otelc_instrument_options i64 = {.value_type = OTELC_METRIC_VALUE_INT};
-    bool ok = m &&
+    bool ok =
+        m &&
         otelc_meter_create_observable_counter(
             m, "process.cpu", "s", "Total user and system CPU time spent.",
             &dbl, process_cb, (void *)&g_pkinds[P_CPU]) &&
@@ -213,15 +214,16 @@ otelc_process_metrics_register(otelc_meter_provider *provider) {
             (void *)&g_pkinds[P_MAXFDS]) &&
         otelc_meter_create_observable_gauge(
             m, "process.start_time", "s",
-            "Start time of the process since the Unix epoch.", &dbl,
-            process_cb, (void *)&g_pkinds[P_START]) &&
+            "Start time of the process since the Unix epoch.", &dbl, process_cb,
+            (void *)&g_pkinds[P_START]) &&
         otelc_meter_create_observable_gauge(
             m, "process.threads", "{thread}", "Number of OS threads.", &i64,
             process_cb, (void *)&g_pkinds[P_THREADS]);
     return ok ? OTELC_OK : OTELC_ENOMEM;
 }
 
-/* ---- host metrics ---------------------------------------------------------------- */
+/* ---- host metrics
+ * ---------------------------------------------------------------- */
 
 typedef struct cpu_state {
     pthread_mutex_t lock;
@@ -236,8 +238,8 @@ static void cpu_cb(otelc_observer *o, void *user) {
     if (!read_file("/proc/stat", buf, sizeof buf))
         return;
     unsigned long long v[8] = {0};
-    if (sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-               &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 4)
+    if (sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+               &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 4)
         return;
     unsigned long long total = 0;
     for (int i = 0; i < 8; i++)
@@ -339,9 +341,9 @@ static void net_cb(otelc_observer *o, void *user) {
         if (!strcmp(name, "lo"))
             continue;
         unsigned long long rx, tx, skip;
-        if (sscanf(colon + 1,
-                   "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &rx, &skip,
-                   &skip, &skip, &skip, &skip, &skip, &skip, &tx) != 9)
+        if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu",
+                   &rx, &skip, &skip, &skip, &skip, &skip, &skip, &skip,
+                   &tx) != 9)
             continue;
         otelc_observe(o, (int64_t)rx, "network.interface.name", name,
                       "network.io.direction", "receive");
@@ -390,15 +392,15 @@ static fs_paths *parse_paths(const char *list) {
     return f;
 }
 
-OTELC_API otelc_status
-otelc_system_metrics_register(otelc_meter_provider *provider,
-                              const char *mount_points) {
+OTELC_API otelc_status otelc_system_metrics_register(
+    otelc_meter_provider *provider, const char *mount_points) {
     otelc_meter_provider *p = resolve(provider);
     if (!claim(p, OTELC__REG_SYSTEM))
         return OTELC_OK;
     otelc_meter *m = otelc__self_meter(p);
     fs_paths *fp = parse_paths(
-        mount_points ? mount_points : otelc__cfg_str(OTELC_CFG_METRICS_DISK_PATHS));
+        mount_points ? mount_points
+                     : otelc__cfg_str(OTELC_CFG_METRICS_DISK_PATHS));
     if (!m || !fp) {
         free_paths(fp);
         return OTELC_ENOMEM;
@@ -437,10 +439,18 @@ otelc_system_metrics_register(otelc_meter_provider *provider,
     return ok ? OTELC_OK : OTELC_ENOMEM;
 }
 
-/* ---- otelc's own health ---------------------------------------------------------------- */
+/* ---- otelc's own health
+ * ---------------------------------------------------------------- */
 
-enum { S_STARTED, S_ENDED, S_EXPORTED, S_DROPPED, S_FAILURES, S_RETRIES,
-       S_QUEUE };
+enum {
+    S_STARTED,
+    S_ENDED,
+    S_EXPORTED,
+    S_DROPPED,
+    S_FAILURES,
+    S_RETRIES,
+    S_QUEUE
+};
 
 typedef struct sdk_src {
     otelc_tracer_provider *tp; /* NULL = the global one at collection */
@@ -489,15 +499,13 @@ static void sdk_cb(otelc_observer *o, void *user) {
         case S_QUEUE:
             otelc_observe(o, (int64_t)ps.queue_depth, "exporter", name);
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
 
-OTELC_API otelc_status
-otelc_sdk_metrics_register(otelc_meter_provider *provider,
-                           otelc_tracer_provider *tp) {
+OTELC_API otelc_status otelc_sdk_metrics_register(
+    otelc_meter_provider *provider, otelc_tracer_provider *tp) {
     otelc_meter_provider *p = resolve(provider);
     if (!claim(p, OTELC__REG_SDK))
         return OTELC_OK;
@@ -517,9 +525,9 @@ otelc_sdk_metrics_register(otelc_meter_provider *provider,
         otelc_meter_create_observable_counter(
             m, "otelc.spans.started", "{span}",
             "Spans started, sampled or not.", NULL, sdk_cb, &src[S_STARTED]) &&
-        otelc_meter_create_observable_counter(
-            m, "otelc.spans.ended", "{span}", "Recording spans ended.", NULL,
-            sdk_cb, &src[S_ENDED]) &&
+        otelc_meter_create_observable_counter(m, "otelc.spans.ended", "{span}",
+                                              "Recording spans ended.", NULL,
+                                              sdk_cb, &src[S_ENDED]) &&
         otelc_meter_create_observable_counter(
             m, "otelc.spans.exported", "{span}",
             "Spans accepted by each exporter.", NULL, sdk_cb,

@@ -30,7 +30,8 @@
 
 #include "sdk/metrics_int.h"
 
-/* ---- arena ------------------------------------------------------------------- */
+/* ---- arena
+ * ------------------------------------------------------------------- */
 
 typedef struct chunk {
     struct chunk *next;
@@ -73,7 +74,8 @@ static void arena_free(arena *a) {
     }
 }
 
-/* ---- reader memory ------------------------------------------------------------- */
+/* ---- reader memory
+ * ------------------------------------------------------------- */
 
 static otelc__reader_mem *rmem(otelc__series *s, int index) {
     if (!s->rmem) {
@@ -95,7 +97,8 @@ void otelc__metrics_forget_reader(otelc_meter_provider *p, int index) {
                 }
 }
 
-/* ---- points ----------------------------------------------------------------------- */
+/* ---- points
+ * ----------------------------------------------------------------------- */
 
 typedef struct collect_ctx {
     arena a;
@@ -107,12 +110,9 @@ typedef struct collect_ctx {
 static otelc_metric_type type_of(int kind) {
     switch (kind) {
     case OTELC_INSTRUMENT_GAUGE:
-    case OTELC_INSTRUMENT_OBSERVABLE_GAUGE:
-        return OTELC_METRIC_GAUGE;
-    case OTELC_INSTRUMENT_HISTOGRAM:
-        return OTELC_METRIC_HISTOGRAM;
-    default:
-        return OTELC_METRIC_SUM;
+    case OTELC_INSTRUMENT_OBSERVABLE_GAUGE: return OTELC_METRIC_GAUGE;
+    case OTELC_INSTRUMENT_HISTOGRAM: return OTELC_METRIC_HISTOGRAM;
+    default: return OTELC_METRIC_SUM;
     }
 }
 
@@ -165,8 +165,8 @@ static bool sum_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
     }
     if (in->exemplars != OTELC__EX_OFF) {
         otelc_exemplar *ex = arena_alloc(&c->a, sizeof *ex);
-        if (ex &&
-            take_exemplar(&s->ex1, in->is_int, delta ? pt->start_time : 0, ex)) {
+        if (ex && take_exemplar(&s->ex1, in->is_int, delta ? pt->start_time : 0,
+                                ex)) {
             pt->exemplars = ex;
             pt->exemplar_count = 1;
         }
@@ -304,7 +304,8 @@ static bool collect_instr(collect_ctx *c, otelc__instr *in,
             return false;
         /* Only the series present when counting: later ones wait for the
          * next collection. */
-        otelc__series *s = atomic_load_explicit(&in->head, memory_order_acquire);
+        otelc__series *s =
+            atomic_load_explicit(&in->head, memory_order_acquire);
         for (uint32_t j = 0; s && j < n; s = s->next, j++)
             if (histogram_point(c, in, s, delta, &pts[k]))
                 k++;
@@ -313,7 +314,8 @@ static bool collect_instr(collect_ctx *c, otelc__instr *in,
         otelc_number_point *pts = arena_alloc(&c->a, n * sizeof *pts);
         if (!pts)
             return false;
-        otelc__series *s = atomic_load_explicit(&in->head, memory_order_acquire);
+        otelc__series *s =
+            atomic_load_explicit(&in->head, memory_order_acquire);
         for (uint32_t j = 0; s && j < n; s = s->next, j++) {
             if (obs && s->obs_gen != c->gen)
                 continue; /* not observed this time */
@@ -355,7 +357,8 @@ otelc_status otelc__metrics_collect(otelc_metric_reader *r,
     c.gen = ++p->gen;
     c.now = otelc__now_ns();
     uint32_t nm = 0;
-    for (otelc_meter *m = atomic_load_explicit(&p->meters, memory_order_acquire);
+    for (otelc_meter *m =
+             atomic_load_explicit(&p->meters, memory_order_acquire);
          m; m = atomic_load_explicit(&m->next, memory_order_acquire))
         nm++;
     otelc_scope_metrics_data *scopes =
@@ -375,7 +378,8 @@ otelc_status otelc__metrics_collect(otelc_metric_reader *r,
         if (!mds)
             break;
         uint32_t k = 0;
-        otelc__instr *in = atomic_load_explicit(&m->instrs, memory_order_acquire);
+        otelc__instr *in =
+            atomic_load_explicit(&m->instrs, memory_order_acquire);
         for (uint32_t q = 0; in && q < ni;
              in = atomic_load_explicit(&in->next, memory_order_acquire), q++)
             if (collect_instr(&c, in, &mds[k]))

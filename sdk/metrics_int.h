@@ -55,14 +55,14 @@ typedef struct otelc__exslot {
  * measurement gave it, which the fast lookup compares against a call's
  * attributes without touching the strings when they are short. */
 typedef struct otelc__sattr {
-    uint64_t kw;      /* key signature word (see metrics_record.c) */
-    uint64_t vw;      /* string: signature word; int/bool: value; double:
-                         bits */
+    uint64_t kw; /* key signature word (see metrics_record.c) */
+    uint64_t vw; /* string: signature word; int/bool: value; double:
+                    bits */
     uint32_t klen;
-    uint32_t vlen;    /* strings */
+    uint32_t vlen; /* strings */
     uint8_t vtype;
-    const char *key;  /* the series' copy */
-    const char *str;  /* the series' copy of a string value */
+    const char *key; /* the series' copy */
+    const char *str; /* the series' copy of a string value */
 } otelc__sattr;
 
 /* Attribute sets of at most this many pairs can use the pointer cache. */
@@ -90,17 +90,17 @@ typedef struct otelc__series {
     /* Read by every lookup. */
     uint64_t hash;
     uint32_t nattrs;
-    uint8_t overflow;  /* the otel.metric.overflow=true series */
-    uint8_t complex;   /* attribute types the fast lookup does not compare */
+    uint8_t overflow; /* the otel.metric.overflow=true series */
+    uint8_t complex;  /* attribute types the fast lookup does not compare */
     const otelc__sattr *sig;
     /* The export view: sorted by key, deep copies. */
     otelc_attribute *attrs;
     struct otelc__series *next; /* the instrument's list (collector) */
     otelc_time_ns start_time;
-    uint64_t obs_gen;           /* observables: last collection observed */
-    otelc__reader_mem *rmem;    /* OTELC__MAX_READERS entries, or NULL */
-    _Atomic uint64_t *counts;   /* histograms: nbounds + 1 buckets */
-    otelc__exslot *ex;          /* histograms: one per bucket; else one */
+    uint64_t obs_gen;         /* observables: last collection observed */
+    otelc__reader_mem *rmem;  /* OTELC__MAX_READERS entries, or NULL */
+    _Atomic uint64_t *counts; /* histograms: nbounds + 1 buckets */
+    otelc__exslot *ex;        /* histograms: one per bucket; else one */
     /* The pointer signature of a call site that reached this series with
      * immutable strings (see metrics_record.c), under a seqlock. */
     _Atomic uint64_t phdr;
@@ -108,12 +108,12 @@ typedef struct otelc__series {
     /* The cells, on a cache line of their own: the only memory that
      * recording threads write. */
     _Alignas(OTELC_CACHELINE) _Atomic int64_t i; /* sums; int gauges */
-    _Atomic uint64_t d;       /* sums: double part; gauges: value bits;
-                                 histograms: sum bits */
-    _Atomic uint64_t min;     /* histograms: double bits */
+    _Atomic uint64_t d;   /* sums: double part; gauges: value bits;
+                             histograms: sum bits */
+    _Atomic uint64_t min; /* histograms: double bits */
     _Atomic uint64_t max;
-    _Atomic uint32_t set;     /* gauges: a value was recorded */
-    otelc__exslot ex1;        /* the exemplar of a sum */
+    _Atomic uint32_t set; /* gauges: a value was recorded */
+    otelc__exslot ex1;    /* the exemplar of a sum */
 } otelc__series;
 
 typedef struct otelc__stable {
@@ -134,7 +134,7 @@ typedef struct otelc__instr {
     _Atomic(otelc__stable *) table;
     _Atomic(otelc__series *) noattr; /* the empty set's series */
     _Atomic(otelc__series *) overflow;
-    _Atomic uint32_t full;           /* no room for new series */
+    _Atomic uint32_t full; /* no room for new series */
     /* Series by the pointer signature of a call (see metrics_record.c). */
     _Atomic(otelc__series *) pcache[OTELC__PCACHE_SLOTS];
     /* Cold. */
@@ -209,7 +209,7 @@ struct otelc_meter_provider {
     _Atomic(otelc_meter *) meters; /* append-only */
     otelc_meter *meters_tail;
     otelc_metric_reader *readers[OTELC__MAX_READERS];
-    uint64_t gen; /* collection generation (collect_lock) */
+    uint64_t gen;        /* collection generation (collect_lock) */
     uint32_t registered; /* OTELC__REG_* */
     /* Resources replaced by otelc_init() on the global provider, kept
      * because an abandoned exporter may still read one. */
@@ -241,10 +241,10 @@ typedef struct otelc__preader otelc__preader; /* the periodic worker */
 
 struct otelc_metric_reader {
     int type;
-    otelc_meter_provider *provider; /* set when added */
-    int index;                      /* slot in the provider */
+    otelc_meter_provider *provider;   /* set when added */
+    int index;                        /* slot in the provider */
     otelc_temporality temporality[8]; /* by instrument kind */
-    otelc__preader *worker;         /* periodic readers */
+    otelc__preader *worker;           /* periodic readers */
     _Atomic uint64_t collections;
     bool detached; /* removed from its provider (collect lock) */
 };

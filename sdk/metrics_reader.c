@@ -27,7 +27,8 @@
 #include "sdk/config_int.h"
 #include "sdk/metrics_int.h"
 
-/* ---- exporter objects ---------------------------------------------------------- */
+/* ---- exporter objects
+ * ---------------------------------------------------------- */
 
 OTELC_API otelc_metric_exporter *
 otelc_metric_exporter_new(const otelc_metric_exporter_ops *ops, void *state) {
@@ -61,7 +62,8 @@ OTELC_API void otelc_metric_exporter_free(otelc_metric_exporter *e) {
     free(e);
 }
 
-/* ---- readers --------------------------------------------------------------------- */
+/* ---- readers
+ * --------------------------------------------------------------------- */
 
 struct otelc__preader {
     pthread_mutex_t lock;
@@ -120,21 +122,21 @@ otelc_periodic_reader_new(otelc_metric_exporter *exporter, uint32_t interval_ms,
     pthread_condattr_destroy(&ca);
     w->exporter = exporter;
     w->reader = r;
-    w->interval_ms = interval_ms
-                         ? interval_ms
-                         : (uint32_t)otelc__cfg_int(
-                               OTELC_CFG_METRIC_EXPORT_INTERVAL, 60000);
-    w->timeout_ms = timeout_ms ? timeout_ms
-                               : (uint32_t)otelc__cfg_int(
-                                     OTELC_CFG_METRIC_EXPORT_TIMEOUT, 30000);
+    w->interval_ms =
+        interval_ms
+            ? interval_ms
+            : (uint32_t)otelc__cfg_int(OTELC_CFG_METRIC_EXPORT_INTERVAL, 60000);
+    w->timeout_ms =
+        timeout_ms
+            ? timeout_ms
+            : (uint32_t)otelc__cfg_int(OTELC_CFG_METRIC_EXPORT_TIMEOUT, 30000);
     w->refs = 1;
     otelc__os_random(&w->rng, sizeof w->rng);
     r->worker = w;
     if (exporter->ops->temporality)
         for (int k = 1; k < 8; k++) {
-            otelc_temporality t =
-                exporter->ops->temporality(exporter->state,
-                                           (otelc_instrument_kind)k);
+            otelc_temporality t = exporter->ops->temporality(
+                exporter->state, (otelc_instrument_kind)k);
             r->temporality[k] = t == OTELC_TEMPORALITY_DELTA
                                     ? OTELC_TEMPORALITY_DELTA
                                     : OTELC_TEMPORALITY_CUMULATIVE;
@@ -174,7 +176,7 @@ void otelc__reader_destroy(otelc_metric_reader *r) {
 }
 
 OTELC_API void otelc_metric_reader_get_stats(const otelc_metric_reader *r,
-                                         otelc_metric_reader_stats *out) {
+                                             otelc_metric_reader_stats *out) {
     memset(out, 0, sizeof *out);
     if (!r)
         return;
@@ -188,7 +190,8 @@ OTELC_API void otelc_metric_reader_get_stats(const otelc_metric_reader *r,
     }
 }
 
-/* ---- the periodic worker -------------------------------------------------------------- */
+/* ---- the periodic worker
+ * -------------------------------------------------------------- */
 
 static void ns_to_ts(uint64_t ns, struct timespec *ts) {
     ts->tv_sec = (time_t)(ns / 1000000000u);

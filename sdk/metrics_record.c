@@ -57,7 +57,8 @@
 #include "sdk/metrics_int.h"
 #include "sdk/span_int.h"
 
-/* ---- hashing ------------------------------------------------------------------ */
+/* ---- hashing
+ * ------------------------------------------------------------------ */
 
 static inline uint64_t mum(uint64_t a, uint64_t b) {
     __uint128_t r = (__uint128_t)a * b;
@@ -127,17 +128,15 @@ static uint64_t hash_value_any(const otelc_value *v) {
     switch (v->type) {
     case OTELC_VALUE_STRING:
     case OTELC_VALUE_BYTES: {
-        size_t len = v->len ? v->len
-                            : (v->type == OTELC_VALUE_STRING && v->u.s
-                                   ? strlen(v->u.s)
-                                   : 0);
+        size_t len =
+            v->len ? v->len
+                   : (v->type == OTELC_VALUE_STRING && v->u.s ? strlen(v->u.s)
+                                                              : 0);
         const char *s = v->u.s ? v->u.s : "";
         return hash_bytes(s, len, sig_word(s, len)) ^ v->type;
     }
-    case OTELC_VALUE_INT:
-        return hash_scalar((uint64_t)v->u.i, OTELC_VALUE_INT);
-    case OTELC_VALUE_BOOL:
-        return hash_scalar(v->u.b, OTELC_VALUE_BOOL);
+    case OTELC_VALUE_INT: return hash_scalar((uint64_t)v->u.i, OTELC_VALUE_INT);
+    case OTELC_VALUE_BOOL: return hash_scalar(v->u.b, OTELC_VALUE_BOOL);
     case OTELC_VALUE_DOUBLE:
         return hash_scalar(otelc__double_to_bits(v->u.d), OTELC_VALUE_DOUBLE);
     default: {
@@ -151,17 +150,12 @@ static uint64_t hash_value_any(const otelc_value *v) {
                 e = hash_bytes(s, l, sig_word(s, l));
                 break;
             }
-            case OTELC_VALUE_BOOL_ARRAY:
-                e = v->u.ba[i];
-                break;
-            case OTELC_VALUE_INT_ARRAY:
-                e = (uint64_t)v->u.ia[i];
-                break;
+            case OTELC_VALUE_BOOL_ARRAY: e = v->u.ba[i]; break;
+            case OTELC_VALUE_INT_ARRAY: e = (uint64_t)v->u.ia[i]; break;
             case OTELC_VALUE_DOUBLE_ARRAY:
                 e = otelc__double_to_bits(v->u.da[i]);
                 break;
-            default:
-                break;
+            default: break;
             }
             h = mum(h ^ e, K2 + i);
         }
@@ -180,7 +174,8 @@ static uint64_t hash_set_any(const otelc_attribute *a, size_t n) {
     return hash_final(sum, n);
 }
 
-/* ---- value equality (slow paths) ------------------------------------------------ */
+/* ---- value equality (slow paths)
+ * ------------------------------------------------ */
 
 static size_t str_len(const otelc_value *v) {
     return v->len ? v->len : (v->u.s ? strlen(v->u.s) : 0);
@@ -195,10 +190,8 @@ static bool value_eq(const otelc_value *a, const otelc_value *b) {
         size_t la = str_len(a), lb = str_len(b);
         return la == lb && (la == 0 || !memcmp(a->u.s, b->u.s, la));
     }
-    case OTELC_VALUE_INT:
-        return a->u.i == b->u.i;
-    case OTELC_VALUE_BOOL:
-        return a->u.b == b->u.b;
+    case OTELC_VALUE_INT: return a->u.i == b->u.i;
+    case OTELC_VALUE_BOOL: return a->u.b == b->u.b;
     case OTELC_VALUE_DOUBLE:
         return otelc__double_to_bits(a->u.d) == otelc__double_to_bits(b->u.d);
     case OTELC_VALUE_STRING_ARRAY:
@@ -218,8 +211,7 @@ static bool value_eq(const otelc_value *a, const otelc_value *b) {
     case OTELC_VALUE_DOUBLE_ARRAY:
         return a->len == b->len &&
                !memcmp(a->u.da, b->u.da, a->len * sizeof(double));
-    default:
-        return true;
+    default: return true;
     }
 }
 
@@ -250,7 +242,8 @@ static bool set_eq(const otelc__series *s, const otelc_attribute *a, size_t n) {
     return true;
 }
 
-/* ---- normalisation and series creation ----------------------------------------- */
+/* ---- normalisation and series creation
+ * ----------------------------------------- */
 
 /* Copy the usable attributes of a call into out[] (at most
  * OTELC__MAX_METRIC_ATTRS): valueless ones and NULL/empty keys are dropped
@@ -260,9 +253,9 @@ static size_t normalise(otelc__instr *in, const otelc_attribute *a, size_t n,
     size_t m = 0;
     if (n > OTELC__MAX_METRIC_ATTRS) {
         otelc__diag_deferred(&in->rl_attrs, OTELC_DIAG_WARN,
-                            "metric %s: %zu attributes in one measurement; "
-                            "only the first %d are kept",
-                            in->name, n, OTELC__MAX_METRIC_ATTRS);
+                             "metric %s: %zu attributes in one measurement; "
+                             "only the first %d are kept",
+                             in->name, n, OTELC__MAX_METRIC_ATTRS);
         n = OTELC__MAX_METRIC_ATTRS;
     }
     for (size_t i = 0; i < n; i++) {
@@ -288,21 +281,17 @@ static int attr_cmp(const void *x, const void *y) {
 static size_t value_extra(const otelc_value *v) {
     switch (v->type) {
     case OTELC_VALUE_STRING:
-    case OTELC_VALUE_BYTES:
-        return str_len(v) + 1;
+    case OTELC_VALUE_BYTES: return str_len(v) + 1;
     case OTELC_VALUE_STRING_ARRAY: {
         size_t n = v->len * sizeof(char *);
         for (uint32_t i = 0; i < v->len; i++)
             n += strlen(v->u.sa[i] ? v->u.sa[i] : "") + 1;
         return n + 8;
     }
-    case OTELC_VALUE_BOOL_ARRAY:
-        return v->len * sizeof(bool) + 8;
+    case OTELC_VALUE_BOOL_ARRAY: return v->len * sizeof(bool) + 8;
     case OTELC_VALUE_INT_ARRAY:
-    case OTELC_VALUE_DOUBLE_ARRAY:
-        return v->len * 8 + 8;
-    default:
-        return 0;
+    case OTELC_VALUE_DOUBLE_ARRAY: return v->len * 8 + 8;
+    default: return 0;
     }
 }
 
@@ -359,8 +348,7 @@ static void value_copy(otelc_value *dst, const otelc_value *src, char **p) {
         dst->u.da = arr;
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -374,9 +362,8 @@ static otelc__series *series_new(otelc__instr *in, const otelc_attribute *a,
     for (size_t i = 0; i < n; i++)
         extra += strlen(a[i].key) + 1 + value_extra(&a[i].value);
     size_t size = sizeof(otelc__series) + nb * 8 + 8 +
-                  nb * sizeof(otelc__exslot) + 8 +
-                  n * sizeof(otelc__sattr) + 8 +
-                  n * sizeof(otelc_attribute) + 8 + extra + OTELC_CACHELINE;
+                  nb * sizeof(otelc__exslot) + 8 + n * sizeof(otelc__sattr) +
+                  8 + n * sizeof(otelc_attribute) + 8 + extra + OTELC_CACHELINE;
     size = (size + OTELC_CACHELINE - 1) & ~(size_t)(OTELC_CACHELINE - 1);
     otelc__series *s = aligned_alloc(OTELC_CACHELINE, size);
     if (!s)
@@ -410,18 +397,12 @@ static otelc__series *series_new(otelc__instr *in, const otelc_attribute *a,
             sig[i].vlen = v->len;
             sig[i].vw = sig_word(v->u.s, v->len);
             break;
-        case OTELC_VALUE_INT:
-            sig[i].vw = (uint64_t)v->u.i;
-            break;
-        case OTELC_VALUE_BOOL:
-            sig[i].vw = v->u.b;
-            break;
+        case OTELC_VALUE_INT: sig[i].vw = (uint64_t)v->u.i; break;
+        case OTELC_VALUE_BOOL: sig[i].vw = v->u.b; break;
         case OTELC_VALUE_DOUBLE:
             sig[i].vw = otelc__double_to_bits(v->u.d);
             break;
-        default:
-            s->complex = 1;
-            break;
+        default: s->complex = 1; break;
         }
     }
     qsort(s->attrs, n, sizeof *s->attrs, attr_cmp);
@@ -508,7 +489,8 @@ static otelc__series *find_locked(otelc__instr *in, const otelc_attribute *a,
 }
 
 static otelc__series *overflow_locked(otelc__instr *in) {
-    otelc__series *o = atomic_load_explicit(&in->overflow, memory_order_relaxed);
+    otelc__series *o =
+        atomic_load_explicit(&in->overflow, memory_order_relaxed);
     if (o)
         return o;
     otelc_attribute oa = OTELC_ATTR_BOOL("otel.metric.overflow", true);
@@ -526,11 +508,12 @@ static otelc__series *overflow_locked(otelc__instr *in) {
     o->overflow = 1;
     atomic_store_explicit(&in->overflow, o, memory_order_release);
     atomic_store_explicit(&in->full, 1, memory_order_release);
-    otelc__diag_deferred(&in->rl_full, OTELC_DIAG_WARN,
-                "metric %s: cardinality limit %u reached; measurements for "
-                "new attribute sets go to the otel.metric.overflow=true "
-                "series",
-                in->name, in->limit);
+    otelc__diag_deferred(
+        &in->rl_full, OTELC_DIAG_WARN,
+        "metric %s: cardinality limit %u reached; measurements for "
+        "new attribute sets go to the otel.metric.overflow=true "
+        "series",
+        in->name, in->limit);
     return o;
 }
 
@@ -558,16 +541,16 @@ static otelc__series *insert_slow(otelc__instr *in, const otelc_attribute *a,
     pthread_mutex_unlock(&in->lock);
     if (s && s->overflow)
         otelc__diag_deferred(&in->rl_overflow, OTELC_DIAG_WARN,
-                            "metric %s: over its cardinality limit (%u); "
-                            "measurements folded into the overflow series",
-                            in->name, in->limit);
+                             "metric %s: over its cardinality limit (%u); "
+                             "measurements folded into the overflow series",
+                             in->name, in->limit);
     return s;
 }
 
 /* Lookup of sets the fast path does not handle (more than
  * OTELC__FAST_ATTRS attributes, arrays, bytes, NULL keys...). */
-static otelc__series *lookup_generic(otelc__instr *in,
-                                     const otelc_attribute *a, size_t n) {
+static otelc__series *lookup_generic(otelc__instr *in, const otelc_attribute *a,
+                                     size_t n) {
     otelc_attribute norm[OTELC__MAX_METRIC_ATTRS];
     size_t m = normalise(in, a, n, norm);
     uint64_t h = hash_set_any(norm, m);
@@ -619,7 +602,8 @@ static bool has_repeats(const otelc_attribute *a, size_t n, const uint64_t *kw,
     return false;
 }
 
-/* ---- the pointer cache ------------------------------------------------------------ */
+/* ---- the pointer cache
+ * ------------------------------------------------------------ */
 
 /* The main program's read-only address range: [g_ro_lo, g_ro_lo + g_ro_len).
  * Zero length (no cache) if a writable segment lies inside it. */
@@ -654,9 +638,13 @@ static int phdr_cb(struct dl_phdr_info *info, size_t size, void *arg) {
     return 1;
 }
 
-static void ro_init_once(void) { dl_iterate_phdr(phdr_cb, NULL); }
+static void ro_init_once(void) {
+    dl_iterate_phdr(phdr_cb, NULL);
+}
 
-void otelc__metrics_ro_init(void) { pthread_once(&g_ro_once, ro_init_once); }
+void otelc__metrics_ro_init(void) {
+    pthread_once(&g_ro_once, ro_init_once);
+}
 
 static inline bool immutable(const void *p) {
     return (uintptr_t)p - g_ro_lo < g_ro_len;
@@ -708,10 +696,8 @@ static bool pkey_cacheable(const otelc_attribute *a, size_t n) {
             break;
         case OTELC_VALUE_INT:
         case OTELC_VALUE_DOUBLE:
-        case OTELC_VALUE_BOOL:
-            break;
-        default:
-            return false;
+        case OTELC_VALUE_BOOL: break;
+        default: return false;
         }
     }
     return true;
@@ -753,11 +739,9 @@ static void pcache_fill(otelc__instr *in, otelc__series *s,
     if (n == 0 || n > OTELC__PCACHE_ATTRS || !pkey_cacheable(a, n))
         return;
     uint64_t hdr = atomic_load_explicit(&s->phdr, memory_order_relaxed);
-    if ((hdr & PHDR_BUSY) ||
-        !atomic_compare_exchange_strong_explicit(&s->phdr, &hdr,
-                                                 hdr | PHDR_BUSY,
-                                                 memory_order_acquire,
-                                                 memory_order_relaxed))
+    if ((hdr & PHDR_BUSY) || !atomic_compare_exchange_strong_explicit(
+                                 &s->phdr, &hdr, hdr | PHDR_BUSY,
+                                 memory_order_acquire, memory_order_relaxed))
         return; /* another thread is filling it */
     for (size_t i = 0; i < n; i++) {
         atomic_store_explicit(&s->psig[i].key, (uintptr_t)a[i].key,
@@ -775,8 +759,8 @@ static void pcache_fill(otelc__instr *in, otelc__series *s,
 
 /* The lookup every measurement makes: the empty set and the pointer cache
  * inline, the content lookup out of line. */
-static otelc__series *lookup_content(otelc__instr *in,
-                                     const otelc_attribute *a, size_t n);
+static otelc__series *lookup_content(otelc__instr *in, const otelc_attribute *a,
+                                     size_t n);
 
 static inline otelc__series *lookup(otelc__instr *in, const otelc_attribute *a,
                                     size_t n) {
@@ -801,8 +785,8 @@ otelc__series *otelc__series_get(otelc__instr *in, const otelc_attribute *a,
     return s;
 }
 
-static otelc__series *lookup_content(otelc__instr *in,
-                                     const otelc_attribute *a, size_t n) {
+static otelc__series *lookup_content(otelc__instr *in, const otelc_attribute *a,
+                                     size_t n) {
     if (n == 0) {
         otelc__series *s =
             atomic_load_explicit(&in->noattr, memory_order_acquire);
@@ -849,8 +833,7 @@ static otelc__series *lookup_content(otelc__instr *in,
             vl[i] = 0;
             hv = hash_scalar(vw[i], OTELC_VALUE_DOUBLE);
             break;
-        default:
-            return lookup_generic(in, a, n);
+        default: return lookup_generic(in, a, n);
         }
         sum += hash_attr(hk, hv);
     }
@@ -878,7 +861,8 @@ static otelc__series *lookup_content(otelc__instr *in,
     return insert_slow(in, a, n);
 }
 
-/* ---- exemplars ------------------------------------------------------------------ */
+/* ---- exemplars
+ * ------------------------------------------------------------------ */
 
 static void exslot_write(otelc__exslot *x, const otelc_span_context *sc,
                          double value) {
@@ -958,7 +942,8 @@ static inline void maybe_exemplar(const otelc__instr *in, otelc__exslot *x,
     exslot_write(x, sc, value);
 }
 
-/* ---- cells ---------------------------------------------------------------------- */
+/* ---- cells
+ * ---------------------------------------------------------------------- */
 
 static inline void add_double(_Atomic uint64_t *cell, double v) {
     uint64_t old = atomic_load_explicit(cell, memory_order_relaxed);
@@ -969,9 +954,8 @@ static inline void add_double(_Atomic uint64_t *cell, double v) {
 }
 
 static inline bool recording(const otelc__instr *in) {
-    return OTELC_LIKELY(in != NULL) &&
-           OTELC_LIKELY(atomic_load_explicit(&in->enabled,
-                                             memory_order_relaxed));
+    return OTELC_LIKELY(in != NULL) && OTELC_LIKELY(atomic_load_explicit(
+                                           &in->enabled, memory_order_relaxed));
 }
 
 static void sum_add_i(otelc__instr *in, int64_t v, const otelc_attribute *a,
@@ -988,7 +972,7 @@ static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
                       size_t n) {
     if (OTELC_UNLIKELY(!isfinite(v))) {
         otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
-                            "metric %s: non-finite value ignored", in->name);
+                             "metric %s: non-finite value ignored", in->name);
         return;
     }
     otelc__series *s = lookup(in, a, n);
@@ -1001,9 +985,9 @@ static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
 
 static void negative(otelc__instr *in) {
     otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
-                        "counter %s: negative value ignored (counters only "
-                        "increase; use an up-down counter)",
-                        in->name);
+                         "counter %s: negative value ignored (counters only "
+                         "increase; use an up-down counter)",
+                         in->name);
 }
 
 OTELC_API void otelc_counter_add_attrs(otelc_counter *c, int64_t v,
@@ -1055,9 +1039,9 @@ static void gauge_set(otelc__instr *in, otelc__series *s, bool is_int,
         atomic_store_explicit(&s->i, is_int ? iv : (int64_t)llround(dv),
                               memory_order_relaxed);
     else
-        atomic_store_explicit(
-            &s->d, otelc__double_to_bits(is_int ? (double)iv : dv),
-            memory_order_relaxed);
+        atomic_store_explicit(&s->d,
+                              otelc__double_to_bits(is_int ? (double)iv : dv),
+                              memory_order_relaxed);
     atomic_store_explicit(&s->set, 1, memory_order_release);
 }
 
@@ -1080,7 +1064,7 @@ OTELC_API void otelc_gauge_record_double_attrs(otelc_gauge *g, double v,
         return;
     if (OTELC_UNLIKELY(isnan(v))) {
         otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
-                            "gauge %s: NaN ignored", in->name);
+                             "gauge %s: NaN ignored", in->name);
         return;
     }
     otelc__series *s = lookup(in, a, n);
@@ -1111,8 +1095,8 @@ OTELC_API void otelc_histogram_record_attrs(otelc_histogram *hg, double v,
         return;
     if (OTELC_UNLIKELY(!isfinite(v))) {
         otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
-                            "histogram %s: non-finite value ignored",
-                            in->name);
+                             "histogram %s: non-finite value ignored",
+                             in->name);
         return;
     }
     otelc__series *s = lookup(in, a, n);
@@ -1137,7 +1121,8 @@ OTELC_API void otelc_histogram_record_attrs(otelc_histogram *hg, double v,
         maybe_exemplar(in, &s->ex[b], v);
 }
 
-/* ---- observations ----------------------------------------------------------------- */
+/* ---- observations
+ * ----------------------------------------------------------------- */
 
 static void observe(otelc_observer *o, bool is_int, int64_t iv, double dv,
                     const otelc_attribute *a, size_t n) {
@@ -1146,8 +1131,8 @@ static void observe(otelc_observer *o, bool is_int, int64_t iv, double dv,
     otelc__instr *in = o->in;
     if (!is_int && !isfinite(dv)) {
         otelc__diag_deferred(&in->rl_value, OTELC_DIAG_WARN,
-                            "observable %s: non-finite value ignored",
-                            in->name);
+                             "observable %s: non-finite value ignored",
+                             in->name);
         return;
     }
     if (otelc__kind_monotonic(in->kind) && (is_int ? iv < 0 : dv < 0)) {

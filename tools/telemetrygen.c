@@ -310,9 +310,9 @@ typedef struct trace_thread {
     otelc_span **spans;
     otelc_scope *scopes;
     otelc_attribute *attrs;
-    otelc_counter *m_spans;      /* NULL without --metrics */
+    otelc_counter *m_spans; /* NULL without --metrics */
     otelc_histogram *m_duration;
-    uint64_t *starts;            /* per level, CLOCK_MONOTONIC */
+    uint64_t *starts; /* per level, CLOCK_MONOTONIC */
 } trace_thread;
 
 static bool traces_enabled(const tg_config *cfg) {
@@ -343,7 +343,7 @@ static bool traces_setup(tg_run *run) {
             return false;
     if (c->metrics) {
         /* Spans here last microseconds: buckets from 1 us to 1 s. */
-        static const double bounds[] = {1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5,
+        static const double bounds[] = {1e-6, 2.5e-6, 5e-6,   1e-5, 2.5e-5,
                                         5e-5, 1e-4,   2.5e-4, 5e-4, 1e-3,
                                         1e-2, 0.1,    1};
         otelc_instrument_options o = {0};
@@ -887,8 +887,9 @@ static int run_all(const tg_config *c) {
                     c->linger, run.serving);
             sleep_until(mono_ns() + (uint64_t)(c->linger * 1e9));
         } else {
-            fprintf(stderr, "%s: --linger: nothing is served (use --metrics "
-                            "with METRICS_ENABLED=true)\n",
+            fprintf(stderr,
+                    "%s: --linger: nothing is served (use --metrics "
+                    "with METRICS_ENABLED=true)\n",
                     PROG);
         }
     }

@@ -26,20 +26,11 @@ typedef struct cmetrics {
 static void value_text(otelc__buf *b, const otelc_value *v) {
     switch (v->type) {
     case OTELC_VALUE_STRING:
-    case OTELC_VALUE_BYTES:
-        otelc__json_str(b, v->u.s, v->len);
-        break;
-    case OTELC_VALUE_BOOL:
-        otelc__buf_puts(b, v->u.b ? "true" : "false");
-        break;
-    case OTELC_VALUE_INT:
-        otelc__json_i64(b, v->u.i);
-        break;
-    case OTELC_VALUE_DOUBLE:
-        otelc__json_double(b, v->u.d);
-        break;
-    default:
-        otelc__buf_puts(b, "[...]");
+    case OTELC_VALUE_BYTES: otelc__json_str(b, v->u.s, v->len); break;
+    case OTELC_VALUE_BOOL: otelc__buf_puts(b, v->u.b ? "true" : "false"); break;
+    case OTELC_VALUE_INT: otelc__json_i64(b, v->u.i); break;
+    case OTELC_VALUE_DOUBLE: otelc__json_double(b, v->u.d); break;
+    default: otelc__buf_puts(b, "[...]");
     }
 }
 
@@ -68,12 +59,9 @@ static void exemplar_text(otelc__buf *b, const otelc_exemplar *e) {
 
 static const char *type_text(const otelc_metric_data *m) {
     switch (m->type) {
-    case OTELC_METRIC_GAUGE:
-        return "gauge";
-    case OTELC_METRIC_HISTOGRAM:
-        return "histogram";
-    default:
-        return m->monotonic ? "sum, monotonic" : "sum";
+    case OTELC_METRIC_GAUGE: return "gauge";
+    case OTELC_METRIC_HISTOGRAM: return "histogram";
+    default: return m->monotonic ? "sum, monotonic" : "sum";
     }
 }
 
@@ -91,15 +79,13 @@ static otelc_export_result cm_export(void *st, const otelc_metrics_data *d,
                           sm->scope.version[0] ? " " : "", sm->scope.version);
         for (uint32_t i = 0; i < sm->metric_count; i++) {
             const otelc_metric_data *m = &sm->metrics[i];
-            otelc__buf_printf(b, "    %s (%s%s%s%s)%s%s\n", m->name,
-                              type_text(m), m->unit[0] ? ", unit " : "",
-                              m->unit,
-                              m->type == OTELC_METRIC_GAUGE
-                                  ? ""
-                                  : m->temporality == OTELC_TEMPORALITY_DELTA
-                                        ? ", delta"
-                                        : ", cumulative",
-                              m->description[0] ? " - " : "", m->description);
+            otelc__buf_printf(
+                b, "    %s (%s%s%s%s)%s%s\n", m->name, type_text(m),
+                m->unit[0] ? ", unit " : "", m->unit,
+                m->type == OTELC_METRIC_GAUGE               ? ""
+                : m->temporality == OTELC_TEMPORALITY_DELTA ? ", delta"
+                                                            : ", cumulative",
+                m->description[0] ? " - " : "", m->description);
             for (uint32_t p = 0; p < m->point_count; p++) {
                 otelc__buf_puts(b, "      ");
                 if (m->type == OTELC_METRIC_HISTOGRAM) {

@@ -15,7 +15,9 @@
 
 #include "exporters/prometheus/prom_int.h"
 
-static bool is_space(char c) { return c == ' ' || c == '\t'; }
+static bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 /* Case-insensitive comparison of s[0..n) with a NUL-terminated word. */
 static bool word_eq(const char *s, size_t n, const char *w) {
@@ -72,7 +74,7 @@ static int parse_q(const char *s, size_t n) {
 typedef struct media {
     const char *type; /* type/subtype, not NUL-terminated */
     size_t type_len;
-    int q;            /* 0..1000, -1 = invalid */
+    int q; /* 0..1000, -1 = invalid */
     const char *version;
     size_t version_len;
 } media;

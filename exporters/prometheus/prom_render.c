@@ -34,7 +34,8 @@
 
 #include "exporters/prometheus/prom_int.h"
 
-/* ---- names ------------------------------------------------------------------- */
+/* ---- names
+ * ------------------------------------------------------------------- */
 
 /* Append src, sanitised for a Prometheus name, to out (pos/len). */
 static void sanitize_into(char *out, size_t len, size_t *pos, const char *src,
@@ -196,7 +197,8 @@ static void label_name(const char *key, char *out, size_t len) {
         snprintf(out, len, "_");
 }
 
-/* ---- values ---------------------------------------------------------------------- */
+/* ---- values
+ * ---------------------------------------------------------------------- */
 
 /* Go ParseFloat syntax: the shortest text that reads back as v. */
 static void fmt_double(char *tmp, size_t len, double v) {
@@ -305,15 +307,9 @@ static void value_text(otelc__buf *t, const otelc_value *v) {
     case OTELC_VALUE_BYTES:
         otelc__buf_append(t, v->u.s, v->len ? v->len : strlen(v->u.s));
         break;
-    case OTELC_VALUE_BOOL:
-        otelc__buf_puts(t, v->u.b ? "true" : "false");
-        break;
-    case OTELC_VALUE_INT:
-        put_i64(t, v->u.i);
-        break;
-    case OTELC_VALUE_DOUBLE:
-        put_double(t, v->u.d);
-        break;
+    case OTELC_VALUE_BOOL: otelc__buf_puts(t, v->u.b ? "true" : "false"); break;
+    case OTELC_VALUE_INT: put_i64(t, v->u.i); break;
+    case OTELC_VALUE_DOUBLE: put_double(t, v->u.d); break;
     default:
         otelc__buf_putc(t, '[');
         for (uint32_t i = 0; i < v->len; i++) {
@@ -332,7 +328,8 @@ static void value_text(otelc__buf *t, const otelc_value *v) {
     }
 }
 
-/* ---- label sets ---------------------------------------------------------------------- */
+/* ---- label sets
+ * ---------------------------------------------------------------------- */
 
 typedef struct render {
     otelc__buf *b;
@@ -459,7 +456,8 @@ static void put_seconds(otelc__buf *b, otelc_time_ns t) {
                       (unsigned)(t % 1000000000u));
 }
 
-/* ---- families ---------------------------------------------------------------------- */
+/* ---- families
+ * ---------------------------------------------------------------------- */
 
 enum { P_COUNTER, P_GAUGE, P_HISTOGRAM };
 
@@ -482,7 +480,9 @@ static int fentry_cmp(const void *x, const void *y) {
 
 static const char *type_word(int t, bool om) {
     (void)om;
-    return t == P_COUNTER ? "counter" : t == P_HISTOGRAM ? "histogram" : "gauge";
+    return t == P_COUNTER     ? "counter"
+           : t == P_HISTOGRAM ? "histogram"
+                              : "gauge";
 }
 
 static void put_help(render *r, const char *fam, const char *desc) {
@@ -616,8 +616,8 @@ static void target_info(render *r, const otelc_resource *res) {
     otelc__buf_puts(b, " 1\n");
 }
 
-void otelc__prom_render(const otelc_metrics_data *d,
-                        const otelc__prom_opts *o, otelc__buf *out) {
+void otelc__prom_render(const otelc_metrics_data *d, const otelc__prom_opts *o,
+                        otelc__buf *out) {
     render r = {0};
     r.b = out;
     r.o = o;

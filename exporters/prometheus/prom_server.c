@@ -61,8 +61,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
                                char *body, size_t len, const char *ctype,
                                bool gzip) {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return MHD_NO;
@@ -148,7 +148,8 @@ static enum MHD_Result serve_health(otelc_prometheus_server *s,
         if (st == OTELC_ENOTFOUND) {
             otelc__buf b;
             otelc__buf_init(&b);
-            otelc__buf_puts(&b, "{\"error\":\"unknown health check\",\"name\":");
+            otelc__buf_puts(&b,
+                            "{\"error\":\"unknown health check\",\"name\":");
             otelc__json_cstr(&b, name);
             otelc__buf_puts(&b, "}\n");
             if (b.oom) {
@@ -270,10 +271,10 @@ otelc_prometheus_server_start(otelc_meter_provider *provider,
         port = (uint16_t)(otelc__cfg_is_set(OTELC_CFG_PROMETHEUS_PORT)
                               ? otelc__cfg_int(OTELC_CFG_PROMETHEUS_PORT, 9464)
                               : otelc__cfg_int(OTELC_CFG_METRICS_PORT, 8000));
-    unsigned limit = opts.connection_limit
-                         ? opts.connection_limit
-                         : (unsigned)otelc__cfg_int(
-                               OTELC_CFG_METRICS_CONNECTION_LIMIT, 32);
+    unsigned limit =
+        opts.connection_limit
+            ? opts.connection_limit
+            : (unsigned)otelc__cfg_int(OTELC_CFG_METRICS_CONNECTION_LIMIT, 32);
     unsigned timeout = opts.connection_timeout_s
                            ? opts.connection_timeout_s
                            : (unsigned)otelc__cfg_int(
@@ -299,9 +300,9 @@ otelc_prometheus_server_start(otelc_meter_provider *provider,
     }
     if (!opts.health_only) {
         s->reader = otelc_pull_reader_new(OTELC_TEMPORALITY_CUMULATIVE);
-        otelc_status st = s->reader ? otelc_meter_provider_add_reader(
-                                          s->provider, s->reader)
-                                    : OTELC_ENOMEM;
+        otelc_status st =
+            s->reader ? otelc_meter_provider_add_reader(s->provider, s->reader)
+                      : OTELC_ENOMEM;
         if (st != OTELC_OK) {
             close(fd);
             free(s);
@@ -318,8 +319,9 @@ otelc_prometheus_server_start(otelc_meter_provider *provider,
         MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
         timeout, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->daemon) {
-        otelc__diag(OTELC_DIAG_ERROR, "/metrics: cannot start the HTTP server "
-                                      "on port %u",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "/metrics: cannot start the HTTP server "
+                    "on port %u",
                     s->port);
         close(fd);
         if (s->reader)

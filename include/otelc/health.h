@@ -93,12 +93,9 @@ OTELC_API void otelc_health_registry_free(otelc_health_registry *registry);
  *         OTELC_ENOMEM.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_status otelc_health_register(otelc_health_registry *registry,
-                                             const char *name,
-                                             otelc_health_fn fn,
-                                             void *user_data,
-                                             void (*free_user)(void *),
-                                             uint32_t timeout_ms);
+OTELC_API otelc_status otelc_health_register(
+    otelc_health_registry *registry, const char *name, otelc_health_fn fn,
+    void *user_data, void (*free_user)(void *), uint32_t timeout_ms);
 
 /** otelc_health_unregister - remove a check by name; a run in progress is
  *  abandoned.  @return OTELC_OK or OTELC_ENOTFOUND.  Thread-safety: any
@@ -110,8 +107,8 @@ OTELC_API otelc_status otelc_health_unregister(otelc_health_registry *registry,
 typedef struct otelc_health_result {
     const char *name;
     otelc_health_status status;
-    const char *message;  /* never NULL */
-    double duration_ms;   /* how long the run took (or waited) */
+    const char *message; /* never NULL */
+    double duration_ms;  /* how long the run took (or waited) */
     otelc_time_ns checked_at;
     bool timed_out;
 } otelc_health_result;
@@ -179,9 +176,8 @@ OTELC_API char *otelc_health_report_json(const otelc_health_report *report,
  * @param interval_s  0 = HEALTH_CHECK_INTERVAL (30).
  * Thread-safety: any thread.  Blocking: starts a thread.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_health_start_background(otelc_health_registry *registry,
-                              uint32_t interval_s);
+OTELC_API otelc_status otelc_health_start_background(
+    otelc_health_registry *registry, uint32_t interval_s);
 
 /** otelc_health_stop_background - stop the refresh (waits for the thread
  *  up to the largest check timeout, then abandons it).  Since: 0.1. */
@@ -195,11 +191,9 @@ OTELC_API void otelc_health_stop_background(otelc_health_registry *registry);
  * unprivileged users (statvfs).  Message: "12.5% free (4.1 GiB of
  * 32.0 GiB) on /data".  Since: 0.1.
  */
-OTELC_API otelc_status otelc_health_register_disk(otelc_health_registry *registry,
-                                                  const char *name,
-                                                  const char *path,
-                                                  double min_free_percent,
-                                                  uint32_t timeout_ms);
+OTELC_API otelc_status otelc_health_register_disk(
+    otelc_health_registry *registry, const char *name, const char *path,
+    double min_free_percent, uint32_t timeout_ms);
 
 /**
  * otelc_health_register_memory - unhealthy when more than max_used_percent
@@ -215,11 +209,9 @@ otelc_health_register_memory(otelc_health_registry *registry, const char *name,
  * opens within the timeout (non-blocking connect; every address of the
  * host is tried in turn).  Since: 0.1.
  */
-OTELC_API otelc_status otelc_health_register_tcp(otelc_health_registry *registry,
-                                                 const char *name,
-                                                 const char *host,
-                                                 uint16_t port,
-                                                 uint32_t timeout_ms);
+OTELC_API otelc_status
+otelc_health_register_tcp(otelc_health_registry *registry, const char *name,
+                          const char *host, uint16_t port, uint32_t timeout_ms);
 
 /**
  * otelc_health_register_http - healthy when an HTTP GET of `url` (libcurl,
@@ -227,11 +219,9 @@ OTELC_API otelc_status otelc_health_register_tcp(otelc_health_registry *registry
  * Without libcurl in the build the check reports "not built".
  * Since: 0.1.
  */
-OTELC_API otelc_status otelc_health_register_http(otelc_health_registry *registry,
-                                                  const char *name,
-                                                  const char *url,
-                                                  long expected_status,
-                                                  uint32_t timeout_ms);
+OTELC_API otelc_status otelc_health_register_http(
+    otelc_health_registry *registry, const char *name, const char *url,
+    long expected_status, uint32_t timeout_ms);
 
 #ifdef __cplusplus
 }

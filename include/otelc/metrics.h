@@ -157,9 +157,8 @@ OTELC_API otelc_meter_provider *otelc_meter_provider_global(void);
  * Thread-safety: any thread.  Blocking: may wait for a collection in
  * progress.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_meter_provider_add_reader(otelc_meter_provider *provider,
-                                otelc_metric_reader *reader);
+OTELC_API otelc_status otelc_meter_provider_add_reader(
+    otelc_meter_provider *provider, otelc_metric_reader *reader);
 
 /**
  * otelc_meter_provider_force_flush - make every periodic reader collect
@@ -168,9 +167,8 @@ otelc_meter_provider_add_reader(otelc_meter_provider *provider,
  *         within timeout_ms.
  * Thread-safety: any thread.  Blocking: up to timeout_ms.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_meter_provider_force_flush(otelc_meter_provider *provider,
-                                 uint32_t timeout_ms);
+OTELC_API otelc_status otelc_meter_provider_force_flush(
+    otelc_meter_provider *provider, uint32_t timeout_ms);
 
 /**
  * otelc_meter_provider_shutdown - final export of every periodic reader,
@@ -180,9 +178,8 @@ otelc_meter_provider_force_flush(otelc_meter_provider *provider,
  *         abandoned and frees itself if it ever returns).
  * Thread-safety: any thread.  Blocking: up to timeout_ms.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_meter_provider_shutdown(otelc_meter_provider *provider,
-                              uint32_t timeout_ms);
+OTELC_API otelc_status otelc_meter_provider_shutdown(
+    otelc_meter_provider *provider, uint32_t timeout_ms);
 
 /**
  * otelc_meter_provider_free - shut down (5 s) if needed and free the
@@ -242,8 +239,8 @@ otelc_meter_create_updown_counter(otelc_meter *meter, const char *name,
                                   const char *unit, const char *description,
                                   const otelc_instrument_options *options);
 OTELC_API otelc_gauge *
-otelc_meter_create_gauge(otelc_meter *meter, const char *name,
-                         const char *unit, const char *description,
+otelc_meter_create_gauge(otelc_meter *meter, const char *name, const char *unit,
+                         const char *description,
                          const otelc_instrument_options *options);
 OTELC_API otelc_histogram *
 otelc_meter_create_histogram(otelc_meter *meter, const char *name,
@@ -323,10 +320,10 @@ OTELC_API void otelc_updown_counter_add_double_attrs(
 OTELC_API void otelc_gauge_record_attrs(otelc_gauge *gauge, int64_t value,
                                         const otelc_attribute *attributes,
                                         size_t count);
-OTELC_API void otelc_gauge_record_double_attrs(otelc_gauge *gauge,
-                                               double value,
-                                               const otelc_attribute *attributes,
-                                               size_t count);
+OTELC_API void
+otelc_gauge_record_double_attrs(otelc_gauge *gauge, double value,
+                                const otelc_attribute *attributes,
+                                size_t count);
 
 /**
  * otelc_histogram_record_attrs - record a value in a histogram: its bucket
@@ -406,9 +403,8 @@ otelc_process_metrics_register(otelc_meter_provider *provider);
  * Registering twice on one provider does nothing the second time.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_system_metrics_register(otelc_meter_provider *provider,
-                              const char *mount_points);
+OTELC_API otelc_status otelc_system_metrics_register(
+    otelc_meter_provider *provider, const char *mount_points);
 
 /**
  * otelc_sdk_metrics_register - otelc's own health as metrics, read from
@@ -421,9 +417,8 @@ otelc_system_metrics_register(otelc_meter_provider *provider,
  *                         meter provider.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_sdk_metrics_register(otelc_meter_provider *provider,
-                           otelc_tracer_provider *tracer_provider);
+OTELC_API otelc_status otelc_sdk_metrics_register(
+    otelc_meter_provider *provider, otelc_tracer_provider *tracer_provider);
 
 /* ---- Metric data, as readers and exporters see it ------------------------ */
 
@@ -480,9 +475,9 @@ typedef struct otelc_histogram_point {
     bool has_min_max; /* false for delta points and empty points */
     double min;
     double max;
-    const double *bounds;          /* bound_count boundaries */
+    const double *bounds; /* bound_count boundaries */
     uint32_t bound_count;
-    const uint64_t *bucket_counts; /* bound_count + 1 counts */
+    const uint64_t *bucket_counts;   /* bound_count + 1 counts */
     const otelc_exemplar *exemplars; /* at most one per bucket */
     uint32_t exemplar_count;
 } otelc_histogram_point;
@@ -584,11 +579,11 @@ OTELC_API otelc_metric_exporter *otelc_console_metric_exporter_new(FILE *out);
  * @param preference  NULL = OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_temporality
-otelc_metric_temporality_preference(const char *preference,
-                                    otelc_instrument_kind kind);
+OTELC_API otelc_temporality otelc_metric_temporality_preference(
+    const char *preference, otelc_instrument_kind kind);
 
-/* ---- Readers -------------------------------------------------------------- */
+/* ---- Readers --------------------------------------------------------------
+ */
 
 /**
  * otelc_periodic_reader_new - collect and export through `exporter` every
@@ -602,8 +597,8 @@ otelc_metric_temporality_preference(const char *preference,
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
 OTELC_API otelc_metric_reader *
-otelc_periodic_reader_new(otelc_metric_exporter *exporter,
-                          uint32_t interval_ms, uint32_t timeout_ms);
+otelc_periodic_reader_new(otelc_metric_exporter *exporter, uint32_t interval_ms,
+                          uint32_t timeout_ms);
 
 /**
  * otelc_pull_reader_new - a reader that collects only when asked, with
@@ -611,7 +606,8 @@ otelc_periodic_reader_new(otelc_metric_exporter *exporter,
  * @param temporality  for sums and histograms; UNSPECIFIED = cumulative.
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_metric_reader *otelc_pull_reader_new(otelc_temporality temporality);
+OTELC_API otelc_metric_reader *
+otelc_pull_reader_new(otelc_temporality temporality);
 
 /** Receives a collection; `data` is borrowed for the call. */
 typedef void (*otelc_metrics_collect_fn)(const otelc_metrics_data *data,
@@ -647,9 +643,10 @@ typedef struct otelc_metric_reader_stats {
 /** otelc_metric_reader_get_stats - copy a reader's counters.  Thread-safety:
  *  any thread.  Since: 0.1. */
 OTELC_API void otelc_metric_reader_get_stats(const otelc_metric_reader *reader,
-                                         otelc_metric_reader_stats *out);
+                                             otelc_metric_reader_stats *out);
 
-/* ---- Macros ---------------------------------------------------------------- */
+/* ---- Macros ----------------------------------------------------------------
+ */
 
 #ifndef __cplusplus
 /* Attribute values typed by _Generic: integers -> int64, floating ->
@@ -683,7 +680,9 @@ static inline otelc_value otelc__mv_str(const char *v) {
     x.u.s = v;
     return x;
 }
-static inline otelc_value otelc__mv_value(otelc_value v) { return v; }
+static inline otelc_value otelc__mv_value(otelc_value v) {
+    return v;
+}
 
 #define OTELC__MVALUE(v)                                                       \
     _Generic((v),                                                              \
@@ -720,7 +719,8 @@ static inline otelc_value otelc__mv_value(otelc_value v) { return v; }
 #define OTELC__MFIELDS(...)                                                    \
     OTELC__MCAT(OTELC__MF_, OTELC__MNARG(__VA_ARGS__))(__VA_ARGS__)
 #define OTELC__MF_ODD OTELC_metric_attributes_must_be_key_value_pairs
-#define OTELC__MF_0() {0}
+#define OTELC__MF_0()                                                          \
+    { 0 }
 #define OTELC__MF_1(...) OTELC__MF_ODD
 #define OTELC__MF_2(k, v) OTELC__MF(k, v)
 #define OTELC__MF_3(...) OTELC__MF_ODD
@@ -747,30 +747,30 @@ static inline otelc_value otelc__mv_value(otelc_value v) { return v; }
 /* Integer or floating-point measurement: pick the function by the value's
  * type. */
 #define OTELC__MPICK(v, fi, fd)                                                \
-    _Generic((v), float: fd, double: fd, long double: fd, default: fi)
+    _Generic((v), float : fd, double : fd, long double : fd, default : fi)
 
 /** otelc_counter_add(counter, value, "key", value, ...) - up to 8 pairs. */
 #define otelc_counter_add(c, v, ...)                                           \
-    OTELC__MPICK((v), otelc_counter_add_attrs, otelc_counter_add_double_attrs)( \
-        (c), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
+    OTELC__MPICK((v), otelc_counter_add_attrs, otelc_counter_add_double_attrs) \
+    ((c), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
 /** otelc_updown_counter_add(counter, value, "key", value, ...). */
 #define otelc_updown_counter_add(c, v, ...)                                    \
     OTELC__MPICK((v), otelc_updown_counter_add_attrs,                          \
-                 otelc_updown_counter_add_double_attrs)(                       \
-        (c), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
+                 otelc_updown_counter_add_double_attrs)                        \
+    ((c), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
 /** otelc_gauge_record(gauge, value, "key", value, ...). */
 #define otelc_gauge_record(g, v, ...)                                          \
     OTELC__MPICK((v), otelc_gauge_record_attrs,                                \
-                 otelc_gauge_record_double_attrs)(                             \
-        (g), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
+                 otelc_gauge_record_double_attrs)                              \
+    ((g), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
 /** otelc_histogram_record(histogram, value, "key", value, ...). */
 #define otelc_histogram_record(h, v, ...)                                      \
     otelc_histogram_record_attrs((h), (double)(v), OTELC__MARRAY(__VA_ARGS__), \
                                  OTELC__MCOUNT(__VA_ARGS__))
 /** otelc_observe(observer, value, "key", value, ...) - in a callback. */
 #define otelc_observe(o, v, ...)                                               \
-    OTELC__MPICK((v), otelc_observe_attrs, otelc_observe_double_attrs)(        \
-        (o), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
+    OTELC__MPICK((v), otelc_observe_attrs, otelc_observe_double_attrs)         \
+    ((o), (v), OTELC__MARRAY(__VA_ARGS__), OTELC__MCOUNT(__VA_ARGS__))
 #endif /* !__cplusplus */
 
 #ifdef __cplusplus

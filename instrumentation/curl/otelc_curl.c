@@ -291,10 +291,10 @@ static void record_duration(otelc_curl_request *r) {
     char host[256] = "";
     int port = 0;
     CURLU *u = curl_url();
-    if (u && curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff) ==
-                 CURLE_OK &&
-        eff && curl_url_set(u, CURLUPART_URL, eff, CURLU_GUESS_SCHEME) ==
-                   CURLUE_OK) {
+    if (u &&
+        curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK &&
+        eff &&
+        curl_url_set(u, CURLUPART_URL, eff, CURLU_GUESS_SCHEME) == CURLUE_OK) {
         char *part = NULL;
         if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
             size_t n = strlen(part);

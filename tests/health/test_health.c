@@ -17,7 +17,8 @@
 #include <otelc/health.h>
 #include <otelc/prometheus.h>
 
-/* ---- checks used by the tests ------------------------------------------------ */
+/* ---- checks used by the tests
+ * ------------------------------------------------ */
 
 static otelc_health_status ok_check(void *u, char *msg, size_t len) {
     (void)u;
@@ -91,7 +92,8 @@ static const otelc_health_result *find(const otelc_health_report *r,
     return NULL;
 }
 
-/* ---- the registry -------------------------------------------------------------- */
+/* ---- the registry
+ * -------------------------------------------------------------- */
 
 Test(health, checks_run_concurrently) {
     otelc_health_registry *reg = otelc_health_registry_new();
@@ -117,8 +119,8 @@ Test(health, checks_run_concurrently) {
 
 Test(health, hanging_check_reported_within_its_timeout) {
     otelc_health_registry *reg = otelc_health_registry_new();
-    static hang h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                     false, 0};
+    static hang h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false,
+                     0};
     otelc_health_register(reg, "stuck", hang_check, &h, NULL, 200);
     otelc_health_register(reg, "fine", ok_check, NULL, NULL, 1000);
     double t0 = mono_ms();
@@ -169,9 +171,9 @@ Test(health, registration_rules) {
                  OTELC_OK);
     cr_assert_eq(otelc_health_register(reg, "db", ok_check, NULL, NULL, 0),
                  OTELC_EEXIST);
-    cr_assert_eq(otelc_health_register(reg, "has space", ok_check, NULL, NULL,
-                                       0),
-                 OTELC_EINVAL);
+    cr_assert_eq(
+        otelc_health_register(reg, "has space", ok_check, NULL, NULL, 0),
+        OTELC_EINVAL);
     cr_assert_eq(otelc_health_register(reg, "live", ok_check, NULL, NULL, 0),
                  OTELC_EINVAL);
     cr_assert_eq(otelc_health_register(reg, "x", NULL, NULL, NULL, 0),
@@ -208,8 +210,8 @@ Test(health, background_refresh) {
     cr_assert_eq(otelc_health_start_background(reg, 1), OTELC_OK);
     /* The first run is immediate; the second one follows a second later. */
     otelc_health_report *last = NULL;
-    for (int i = 0; i < 300 && __atomic_load_n(&g_bg_calls, __ATOMIC_SEQ_CST) < 2;
-         i++)
+    for (int i = 0;
+         i < 300 && __atomic_load_n(&g_bg_calls, __ATOMIC_SEQ_CST) < 2; i++)
         usleep(10000);
     cr_assert_geq(__atomic_load_n(&g_bg_calls, __ATOMIC_SEQ_CST), 2);
     last = otelc_health_last(reg);
@@ -225,7 +227,8 @@ Test(health, background_refresh) {
     otelc_health_registry_free(reg);
 }
 
-/* ---- built-in checks ------------------------------------------------------------ */
+/* ---- built-in checks
+ * ------------------------------------------------------------ */
 
 static int listener(unsigned *port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -280,7 +283,8 @@ Test(health, builtin_checks) {
     otelc_health_registry_free(reg);
 }
 
-/* ---- over HTTP ------------------------------------------------------------------- */
+/* ---- over HTTP
+ * ------------------------------------------------------------------- */
 
 /* Parse a body with tests/health/check_health_json.py. */
 static char *parse_json(const http_resp *r, const char *mode) {
@@ -304,7 +308,8 @@ Test(health, http_endpoints) {
     o.ephemeral_port = true;
     o.health = reg;
     o.health_only = true;
-    otelc_prometheus_server *srv = otelc_prometheus_server_start(NULL, &o, NULL);
+    otelc_prometheus_server *srv =
+        otelc_prometheus_server_start(NULL, &o, NULL);
     cr_assert_not_null(srv);
     unsigned port = otelc_prometheus_server_port(srv);
     char url[128];
@@ -367,15 +372,16 @@ Test(health, http_endpoints) {
 
 Test(health, hanging_check_does_not_hold_the_endpoint) {
     otelc_health_registry *reg = otelc_health_registry_new();
-    static hang h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-                     false, 0};
+    static hang h = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false,
+                     0};
     otelc_health_register(reg, "stuck", hang_check, &h, NULL, 300);
     otelc_prometheus_options o = {0};
     o.host = "127.0.0.1";
     o.ephemeral_port = true;
     o.health = reg;
     o.health_only = true;
-    otelc_prometheus_server *srv = otelc_prometheus_server_start(NULL, &o, NULL);
+    otelc_prometheus_server *srv =
+        otelc_prometheus_server_start(NULL, &o, NULL);
     unsigned port = otelc_prometheus_server_port(srv);
     double t0 = mono_ms();
     http_resp r = http_get(port, "/health", NULL, NULL);

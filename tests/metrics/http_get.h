@@ -13,9 +13,9 @@
 #include <strings.h>
 
 typedef struct http_resp {
-    bool ok;          /* the transfer completed */
+    bool ok; /* the transfer completed */
     long status;
-    char *body;       /* NUL-terminated; free with http_free() */
+    char *body; /* NUL-terminated; free with http_free() */
     size_t len;
     char ctype[256];
     char cenc[64];

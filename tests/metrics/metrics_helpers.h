@@ -49,20 +49,15 @@ static inline void attrs_text(const otelc_attribute *a, uint32_t n, char *out,
         const otelc_value *v = &a[i].value;
         char val[256];
         switch (v->type) {
-        case OTELC_VALUE_STRING:
-            snprintf(val, sizeof val, "%s", v->u.s);
-            break;
+        case OTELC_VALUE_STRING: snprintf(val, sizeof val, "%s", v->u.s); break;
         case OTELC_VALUE_INT:
             snprintf(val, sizeof val, "%lld", (long long)v->u.i);
             break;
-        case OTELC_VALUE_DOUBLE:
-            snprintf(val, sizeof val, "%g", v->u.d);
-            break;
+        case OTELC_VALUE_DOUBLE: snprintf(val, sizeof val, "%g", v->u.d); break;
         case OTELC_VALUE_BOOL:
             snprintf(val, sizeof val, "%s", v->u.b ? "true" : "false");
             break;
-        default:
-            snprintf(val, sizeof val, "?");
+        default: snprintf(val, sizeof val, "?");
         }
         pos += (size_t)snprintf(out + pos, len - pos, "%s%s=%s", i ? "," : "",
                                 a[i].key, val);

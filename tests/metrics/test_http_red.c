@@ -28,8 +28,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
     (void)upload_size;
     (void)con_cls;
     unsigned status = !strcmp(url, "/fail") ? 500 : 200;
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ret = otelc_mhd_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -48,8 +48,8 @@ static size_t discard(char *p, size_t sz, size_t n, void *u) {
 }
 
 /* True when an exported span of this kind has the exemplar's ids. */
-static bool exemplar_is_span(otelc_memory_exporter *mem, const otelc_exemplar *e,
-                             otelc_span_kind kind) {
+static bool exemplar_is_span(otelc_memory_exporter *mem,
+                             const otelc_exemplar *e, otelc_span_kind kind) {
     for (size_t i = 0; i < otelc_memory_exporter_count(mem); i++) {
         const otelc_span_data *d = otelc_memory_exporter_get(mem, i);
         if (d->kind == kind && !memcmp(d->context.trace_id, e->trace_id, 16) &&
@@ -82,10 +82,10 @@ Test(http_red, server_and_client_durations) {
 
     otelc_mhd_options mo = {.handler = handler, .route = route};
     otelc_mhd_server *srv = otelc_mhd_server_new(&mo);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-        otelc_mhd_access_handler, srv, OTELC_MHD_OPTION_COMPLETED(srv),
-        MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+                         otelc_mhd_access_handler, srv,
+                         OTELC_MHD_OPTION_COMPLETED(srv), MHD_OPTION_END);
     cr_assert_not_null(d);
     unsigned port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
     char url[128];

@@ -29,9 +29,12 @@ static fixture fx_new(const otelc_meter_provider_options *o,
     return f;
 }
 
-static void fx_free(fixture *f) { otelc_meter_provider_free(f->mp); }
+static void fx_free(fixture *f) {
+    otelc_meter_provider_free(f->mp);
+}
 
-/* ---- concurrency: exact totals ------------------------------------------------ */
+/* ---- concurrency: exact totals
+ * ------------------------------------------------ */
 
 typedef struct worker_arg {
     otelc_counter *c;
@@ -127,15 +130,16 @@ Test(metrics, histogram_counts_and_sums_exact) {
 
 Test(metrics, histogram_default_boundaries) {
     fixture f = fx_new(NULL, 0);
-    otelc_histogram *h = otelc_meter_create_histogram(f.m, "h", "ms", NULL, NULL);
+    otelc_histogram *h =
+        otelc_meter_create_histogram(f.m, "h", "ms", NULL, NULL);
     otelc_histogram_record(h, 7);
     otelc_histogram_record(h, 10000);
     otelc_histogram_record(h, 10001);
     msnap s = snap_take(f.r);
     const mpoint *p = snap_find(&s, "h", "");
     cr_assert_not_null(p);
-    static const double spec[] = {0,    5,    10,   25,   50,   75,   100, 250,
-                                  500,  750,  1000, 2500, 5000, 7500, 10000};
+    static const double spec[] = {0,   5,   10,   25,   50,   75,   100,  250,
+                                  500, 750, 1000, 2500, 5000, 7500, 10000};
     cr_assert_eq(p->nb, 16);
     for (int i = 0; i < 15; i++)
         cr_assert_eq(p->bounds[i], spec[i]);
@@ -169,13 +173,14 @@ Test(metrics, histogram_rejects_non_finite_and_bad_bounds) {
     diag_capture_stop();
 }
 
-/* ---- attribute sets ---------------------------------------------------------- */
+/* ---- attribute sets
+ * ---------------------------------------------------------- */
 
 Test(metrics, attribute_order_and_repeats) {
     fixture f = fx_new(NULL, 0);
     otelc_counter *c = otelc_meter_create_counter(f.m, "c", NULL, NULL, NULL);
     otelc_counter_add(c, 1, "a", "x", "b", 2);
-    otelc_counter_add(c, 10, "b", 2, "a", "x");  /* same set, other order */
+    otelc_counter_add(c, 10, "b", 2, "a", "x"); /* same set, other order */
     otelc_counter_add(c, 100, "a", "y", "b", 2, "a", "x"); /* last a wins */
     otelc_counter_add(c, 1000, "b", 2);
     msnap s = snap_take(f.r);
@@ -209,9 +214,12 @@ Test(metrics, long_and_similar_strings_are_distinct) {
     }
     msnap s = snap_take(f.r);
     cr_assert_eq(snap_count(&s, "c"), 11);
-    cr_assert_eq(snap_find(&s, "c", "http.request.method=/api/orders/123")->i, 3);
-    cr_assert_eq(snap_find(&s, "c", "http.request.method=/api/orders/124")->i, 6);
-    cr_assert_eq(snap_find(&s, "c", "http.request.methoX=/api/orders/123")->i, 12);
+    cr_assert_eq(snap_find(&s, "c", "http.request.method=/api/orders/123")->i,
+                 3);
+    cr_assert_eq(snap_find(&s, "c", "http.request.method=/api/orders/124")->i,
+                 6);
+    cr_assert_eq(snap_find(&s, "c", "http.request.methoX=/api/orders/123")->i,
+                 12);
     cr_assert_eq(snap_find(&s, "c", "k=abcde")->i, 96);
     cr_assert_eq(snap_find(&s, "c", "k=abdce")->i, 192);
     cr_assert_eq(snap_find(&s, "c", "k=true")->i, 1536);
@@ -239,7 +247,8 @@ Test(metrics, array_values_and_many_attributes) {
     fx_free(&f);
 }
 
-/* ---- cardinality limit --------------------------------------------------------- */
+/* ---- cardinality limit
+ * --------------------------------------------------------- */
 
 Test(metrics, cardinality_overflow) {
     diag_capture_start();
@@ -290,7 +299,8 @@ Test(metrics, provider_cardinality_option) {
     fx_free(&f);
 }
 
-/* ---- instrument kinds -------------------------------------------------------------- */
+/* ---- instrument kinds
+ * -------------------------------------------------------------- */
 
 Test(metrics, updown_gauge_and_value_types) {
     fixture f = fx_new(NULL, 0);
@@ -325,10 +335,13 @@ Test(metrics, updown_gauge_and_value_types) {
 Test(metrics, same_name_returns_same_instrument) {
     diag_capture_start();
     fixture f = fx_new(NULL, 0);
-    otelc_counter *a = otelc_meter_create_counter(f.m, "Requests", NULL, NULL, NULL);
-    otelc_counter *b = otelc_meter_create_counter(f.m, "requests", NULL, NULL, NULL);
+    otelc_counter *a =
+        otelc_meter_create_counter(f.m, "Requests", NULL, NULL, NULL);
+    otelc_counter *b =
+        otelc_meter_create_counter(f.m, "requests", NULL, NULL, NULL);
     cr_assert_eq(a, b);
-    otelc_gauge *g = otelc_meter_create_gauge(f.m, "requests", NULL, NULL, NULL);
+    otelc_gauge *g =
+        otelc_meter_create_gauge(f.m, "requests", NULL, NULL, NULL);
     cr_assert_neq((void *)g, (void *)a);
     cr_assert_geq(diag_count("already used", NULL), 1);
     otelc_meter_create_counter(f.m, "9bad name", NULL, NULL, NULL);
@@ -356,7 +369,8 @@ Test(metrics, negative_counter_ignored_and_null_safe) {
     diag_capture_stop();
 }
 
-/* ---- observable instruments -------------------------------------------------------- */
+/* ---- observable instruments
+ * -------------------------------------------------------- */
 
 static int g_calls;
 static void obs_counter_cb(otelc_observer *o, void *user) {
@@ -405,8 +419,8 @@ static otelc_metric_reader *g_reader_for_cb;
 static otelc_status g_nested_status;
 static void nested_collect_cb(otelc_observer *o, void *user) {
     (void)user;
-    g_nested_status = otelc_metric_reader_collect(g_reader_for_cb, snap_cb,
-                                                  &(msnap){0});
+    g_nested_status =
+        otelc_metric_reader_collect(g_reader_for_cb, snap_cb, &(msnap){0});
     otelc_observe(o, 1);
 }
 
@@ -424,12 +438,14 @@ Test(metrics, collect_inside_callback_refused) {
     diag_capture_stop();
 }
 
-/* ---- temporality ------------------------------------------------------------------- */
+/* ---- temporality
+ * ------------------------------------------------------------------- */
 
 Test(metrics, delta_temporality) {
     fixture f = fx_new(NULL, OTELC_TEMPORALITY_DELTA);
     otelc_counter *c = otelc_meter_create_counter(f.m, "c", NULL, NULL, NULL);
-    otelc_histogram *h = otelc_meter_create_histogram(f.m, "h", NULL, NULL, NULL);
+    otelc_histogram *h =
+        otelc_meter_create_histogram(f.m, "h", NULL, NULL, NULL);
     otelc_counter_add(c, 5, "k", "a");
     otelc_histogram_record(h, 3);
     otelc_histogram_record(h, 30);
@@ -484,9 +500,9 @@ Test(metrics, temporality_preference) {
     cr_assert_eq(otelc_metric_temporality_preference("cumulative",
                                                      OTELC_INSTRUMENT_COUNTER),
                  OTELC_TEMPORALITY_CUMULATIVE);
-    cr_assert_eq(otelc_metric_temporality_preference("delta",
-                                                     OTELC_INSTRUMENT_COUNTER),
-                 OTELC_TEMPORALITY_DELTA);
+    cr_assert_eq(
+        otelc_metric_temporality_preference("delta", OTELC_INSTRUMENT_COUNTER),
+        OTELC_TEMPORALITY_DELTA);
     cr_assert_eq(otelc_metric_temporality_preference(
                      "delta", OTELC_INSTRUMENT_OBSERVABLE_COUNTER),
                  OTELC_TEMPORALITY_DELTA);
@@ -501,7 +517,8 @@ Test(metrics, temporality_preference) {
                  OTELC_TEMPORALITY_CUMULATIVE);
 }
 
-/* ---- exemplars ---------------------------------------------------------------------- */
+/* ---- exemplars
+ * ---------------------------------------------------------------------- */
 
 static bool ids_equal(const otelc_exemplar *e, otelc_span_context sc) {
     return !memcmp(e->trace_id, sc.trace_id, 16) &&
@@ -600,7 +617,8 @@ Test(metrics, exemplar_filters) {
     pipeline_free(&off);
 }
 
-/* ---- on and off ------------------------------------------------------------------------ */
+/* ---- on and off
+ * ------------------------------------------------------------------------ */
 
 Test(metrics, shutdown_stops_recording) {
     fixture f = fx_new(NULL, 0);
@@ -608,8 +626,9 @@ Test(metrics, shutdown_stops_recording) {
     otelc_counter_add(c, 1);
     cr_assert_eq(otelc_meter_provider_shutdown(f.mp, 1000), OTELC_OK);
     otelc_counter_add(c, 1); /* ignored */
-    cr_assert_eq(otelc_meter_provider_add_reader(f.mp, otelc_pull_reader_new(0)),
-                 OTELC_ESHUTDOWN);
+    cr_assert_eq(
+        otelc_meter_provider_add_reader(f.mp, otelc_pull_reader_new(0)),
+        OTELC_ESHUTDOWN);
     otelc_meter_provider_free(f.mp);
 }
 
@@ -647,7 +666,8 @@ Test(metrics, global_provider_follows_init_and_metrics_enabled) {
     otelc_shutdown(2000);
 }
 
-/* ---- HTTP helpers ------------------------------------------------------------------------ */
+/* ---- HTTP helpers
+ * ------------------------------------------------------------------------ */
 
 Test(metrics, http_helpers_record_semconv_histograms) {
     otelc_options *o = otelc_options_new();
@@ -680,17 +700,18 @@ Test(metrics, http_helpers_record_semconv_histograms) {
     otelc_shutdown(2000);
 }
 
-/* ---- periodic readers ------------------------------------------------------------------ */
+/* ---- periodic readers
+ * ------------------------------------------------------------------ */
 
 typedef struct test_exp {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int exports;
-    int fail_first;          /* return RETRYABLE this many times */
-    bool hang;               /* block until released */
+    int fail_first; /* return RETRYABLE this many times */
+    bool hang;      /* block until released */
     bool release;
     otelc_temporality temporality;
-    int64_t last_value;      /* of metric "c", first point */
+    int64_t last_value; /* of metric "c", first point */
     otelc_temporality last_temporality;
     bool shut;
 } test_exp;
@@ -766,8 +787,10 @@ static otelc_meter_provider *periodic(test_exp *t, uint32_t interval,
 }
 
 #define TEXP_INIT                                                              \
-    {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, false, false,  \
-     OTELC_TEMPORALITY_CUMULATIVE, 0, 0, false}
+    {                                                                          \
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, false,      \
+            false, OTELC_TEMPORALITY_CUMULATIVE, 0, 0, false                   \
+    }
 
 Test(metrics, periodic_reader_exports_on_its_interval) {
     static test_exp t = TEXP_INIT;
@@ -846,14 +869,13 @@ Test(metrics, console_metric_exporter) {
     int fd = mkstemp(path);
     FILE *f = fdopen(fd, "w+");
     otelc_meter_provider *mp = otelc_meter_provider_new(NULL, NULL);
-    otelc_metric_reader *r =
-        otelc_periodic_reader_new(otelc_console_metric_exporter_new(f), 3600000,
-                                  1000);
+    otelc_metric_reader *r = otelc_periodic_reader_new(
+        otelc_console_metric_exporter_new(f), 3600000, 1000);
     otelc_meter_provider_add_reader(mp, r);
     otelc_meter *m = otelc_meter_get(mp, "console", "1");
-    otelc_counter_add(otelc_meter_create_counter(m, "orders", "{order}",
-                                                 "orders", NULL),
-                      3, "status", "ok");
+    otelc_counter_add(
+        otelc_meter_create_counter(m, "orders", "{order}", "orders", NULL), 3,
+        "status", "ok");
     otelc_histogram_record(
         otelc_meter_create_histogram(m, "lat", "ms", NULL, NULL), 12.5);
     cr_assert_eq(otelc_meter_provider_force_flush(mp, 2000), OTELC_OK);
@@ -886,7 +908,8 @@ Test(metrics, exporter_registry) {
     diag_capture_stop();
 }
 
-/* ---- the pointer cache ------------------------------------------------------------------ */
+/* ---- the pointer cache
+ * ------------------------------------------------------------------ */
 
 static const char *const g_dyn_methods[] = {"GET", "PUT"};
 

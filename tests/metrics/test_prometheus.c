@@ -83,17 +83,17 @@ static void env_stop(env *e) {
 
 Test(prometheus, text_format_names_units_and_escaping) {
     env e = env_start(NULL);
-    otelc_counter *req = otelc_meter_create_counter(
-        e.m, "http.requests", "{request}", "Requests \\ served\nper route",
-        NULL);
+    otelc_counter *req =
+        otelc_meter_create_counter(e.m, "http.requests", "{request}",
+                                   "Requests \\ served\nper route", NULL);
     otelc_counter_add(req, 3, "route", "/a", "status", 200);
     otelc_counter_add(req, 2, "route", "say \"hi\"\\\nthere", "status", 500);
     otelc_counter_add(req, 1, "route", "caf\xc3\xa9 \xff", "status", 200);
     const double b[] = {0.1, 0.5, 1};
     otelc_instrument_options ho = {.bucket_boundaries = b,
                                    .bucket_boundary_count = 3};
-    otelc_histogram *lat = otelc_meter_create_histogram(
-        e.m, "request.duration", "s", "latency", &ho);
+    otelc_histogram *lat = otelc_meter_create_histogram(e.m, "request.duration",
+                                                        "s", "latency", &ho);
     otelc_histogram_record(lat, 0.05, "route", "/a");
     otelc_histogram_record(lat, 0.7, "route", "/a");
     otelc_histogram_record(lat, 3, "route", "/a");
@@ -103,8 +103,8 @@ Test(prometheus, text_format_names_units_and_escaping) {
     otelc_gauge *util =
         otelc_meter_create_gauge(e.m, "cpu.utilization", "1", "cpu", NULL);
     otelc_gauge_record(util, 0.25);
-    otelc_counter *pkt = otelc_meter_create_counter(
-        e.m, "net.io", "By/s", "rate-ish", NULL);
+    otelc_counter *pkt =
+        otelc_meter_create_counter(e.m, "net.io", "By/s", "rate-ish", NULL);
     otelc_counter_add(pkt, 9, "a.b", "1", "a_b", "2", "9lives", "x");
     otelc_counter *named = otelc_meter_create_counter(
         e.m, "jobs.done_total", "", "already suffixed", NULL);
@@ -158,7 +158,9 @@ Test(prometheus, text_format_names_units_and_escaping) {
               "%s", out);
     cr_assert(strstr(out, ",service_name=shop,"), "%s", out);
     /* HELP escaping survived promtool and the parser. */
-    cr_assert(strstr(r.body, "# HELP http_requests_total Requests \\\\ served\\nper route\n"));
+    cr_assert(strstr(
+        r.body,
+        "# HELP http_requests_total Requests \\\\ served\\nper route\n"));
     free(out);
     http_free(&r);
     env_stop(&e);
@@ -173,7 +175,8 @@ Test(prometheus, openmetrics_with_exemplars) {
                                    .bucket_boundary_count = 2};
     otelc_histogram *lat =
         otelc_meter_create_histogram(e.m, "op.duration", "s", "latency", &ho);
-    otelc_counter *ops = otelc_meter_create_counter(e.m, "ops", NULL, "ops", NULL);
+    otelc_counter *ops =
+        otelc_meter_create_counter(e.m, "ops", NULL, "ops", NULL);
     otelc_span *sp = otelc_span_start(tp.tracer, "op", NULL);
     otelc_scope sc = otelc_span_make_current(sp);
     otelc_histogram_record(lat, 0.5, "kind", "x");
@@ -255,11 +258,13 @@ Test(prometheus, scopes_merge_and_type_conflicts) {
     diag_capture_start();
     env e = env_start(NULL);
     otelc_meter *m2 = otelc_meter_get(e.mp, "shop.worker", NULL);
-    otelc_counter_add(otelc_meter_create_counter(e.m, "jobs", NULL, "a", NULL), 1);
-    otelc_counter_add(otelc_meter_create_counter(m2, "jobs", NULL, "b", NULL), 2);
+    otelc_counter_add(otelc_meter_create_counter(e.m, "jobs", NULL, "a", NULL),
+                      1);
+    otelc_counter_add(otelc_meter_create_counter(m2, "jobs", NULL, "b", NULL),
+                      2);
     otelc_meter *m3 = otelc_meter_get(e.mp, "shop.other", NULL);
-    otelc_gauge_record(otelc_meter_create_gauge(m3, "jobs_total", NULL, "c", NULL),
-                       5);
+    otelc_gauge_record(
+        otelc_meter_create_gauge(m3, "jobs_total", NULL, "c", NULL), 5);
     http_resp r = http_get(e.port, "/metrics", NULL, NULL);
     char *out = validate(&r, "text", false);
     cr_assert(has_line(out, "SAMPLE jobs_total {otel_scope_name=shop.api,"
@@ -300,7 +305,8 @@ Test(prometheus, not_found_and_method_not_allowed) {
     env_stop(&e);
 }
 
-/* ---- hostile clients ---------------------------------------------------------- */
+/* ---- hostile clients
+ * ---------------------------------------------------------- */
 
 static int raw_connect(unsigned port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -372,7 +378,8 @@ Test(prometheus, connection_limit_and_timeout) {
     env_stop(&e);
 }
 
-/* ---- otelc_init(): when the port opens ---------------------------------------- */
+/* ---- otelc_init(): when the port opens
+ * ---------------------------------------- */
 
 static int count_sockets(void) {
     int n = 0;

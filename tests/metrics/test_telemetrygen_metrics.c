@@ -47,9 +47,8 @@ static pid_t spawn_tool(const char *const *argv, const char *const *env) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv,
-                             envp),
-                 0);
+    cr_assert_eq(
+        posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, envp), 0);
     posix_spawn_file_actions_destroy(&fa);
     return pid;
 }
@@ -75,8 +74,16 @@ Test(telemetrygen, metrics_served_while_lingering) {
     snprintf(penv, sizeof penv, "METRICS_PORT=%u", port);
     snprintf(fenv, sizeof fenv, "OTELC_FILE_PATH=%s", file);
     const char *argv[] = {OTELC_BUILD_DIR "/tools/otelc-telemetrygen",
-                          "--traces", "50", "--depth", "2", "--metrics",
-                          "--linger", "3", "--exporter", "file", NULL};
+                          "--traces",
+                          "50",
+                          "--depth",
+                          "2",
+                          "--metrics",
+                          "--linger",
+                          "3",
+                          "--exporter",
+                          "file",
+                          NULL};
     const char *env[] = {penv, fenv, "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
                          "OTEL_BSP_SCHEDULE_DELAY=50", NULL};
     pid_t pid = spawn_tool(argv, env);
@@ -90,17 +97,21 @@ Test(telemetrygen, metrics_served_while_lingering) {
                          NULL, 2000);
         if (r.ok && r.status == 200 &&
             strstr(r.body, "tg_spans_total{tg_level=\"0\",otel_scope_name="
-                           "\"otelc-telemetrygen\",otel_scope_version=\"" OTELC_VERSION_STRING "\"} 50"))
+                           "\"otelc-telemetrygen\",otel_scope_version="
+                           "\"" OTELC_VERSION_STRING "\"} 50"))
             break;
         http_free(&r);
         usleep(50000);
     }
     cr_assert(r.ok && r.status == 200, "no /metrics while lingering");
     out = validate(&r, "openmetrics");
-    cr_assert(strstr(out, "SAMPLE tg_span_duration_seconds_count {otel_scope_"
-                          "name=otelc-telemetrygen,otel_scope_version=" OTELC_VERSION_STRING
-                          ",tg_level=1} 50"),
-              "%s", out);
+    cr_assert(
+        strstr(
+            out,
+            "SAMPLE tg_span_duration_seconds_count {otel_scope_"
+            "name=otelc-telemetrygen,otel_scope_version=" OTELC_VERSION_STRING
+            ",tg_level=1} 50"),
+        "%s", out);
     /* An exemplar's trace id is one of the spans the tool exported. */
     const char *ex = strstr(out, "EXEMPLAR tg_span_duration_seconds_bucket");
     cr_assert_not_null(ex, "%s", out);
@@ -138,8 +149,8 @@ Test(telemetrygen, metrics_served_while_lingering) {
 
 Test(telemetrygen, metrics_disabled_serves_nothing) {
     char *tool = tool_path("otelc-telemetrygen");
-    const char *argv[] = {tool, "--traces", "5", "--metrics", "--linger", "0.2",
-                          "--exporter", "none", NULL};
+    const char *argv[] = {tool,  "--traces",   "5",    "--metrics", "--linger",
+                          "0.2", "--exporter", "none", NULL};
     const char *env[] = {"METRICS_ENABLED=false", NULL};
     tool_result r = tool_run(argv, env, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
