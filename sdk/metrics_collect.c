@@ -126,9 +126,13 @@ static uint32_t take_exemplar(const otelc__exslot *x, bool is_int,
 
 static bool sum_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
                       bool delta, otelc_number_point *pt) {
-    int64_t i = atomic_load_explicit(&s->i, memory_order_relaxed);
-    double d = otelc__bits_to_double(
-        atomic_load_explicit(&s->d, memory_order_relaxed));
+    int64_t i = 0;
+    double d = 0;
+    for (int k = 0; k < OTELC__STRIPES; k++) {
+        i += atomic_load_explicit(&s->st[k].i, memory_order_relaxed);
+        d += otelc__bits_to_double(
+            atomic_load_explicit(&s->st[k].d, memory_order_relaxed));
+    }
     memset(pt, 0, sizeof *pt);
     pt->attributes = s->attrs;
     pt->attribute_count = s->nattrs;
@@ -176,7 +180,7 @@ static bool sum_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
 
 static bool gauge_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
                         otelc_number_point *pt) {
-    if (!atomic_load_explicit(&s->set, memory_order_acquire))
+    if (!atomic_load_explicit(&s->st[0].set, memory_order_acquire))
         return false;
     memset(pt, 0, sizeof *pt);
     pt->attributes = s->attrs;
@@ -184,10 +188,10 @@ static bool gauge_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
     pt->time = c->now;
     pt->is_int = in->is_int;
     if (in->is_int)
-        pt->value.i = atomic_load_explicit(&s->i, memory_order_relaxed);
+        pt->value.i = atomic_load_explicit(&s->st[0].i, memory_order_relaxed);
     else
         pt->value.d = otelc__bits_to_double(
-            atomic_load_explicit(&s->d, memory_order_relaxed));
+            atomic_load_explicit(&s->st[0].d, memory_order_relaxed));
     return true;
 }
 
@@ -198,10 +202,23 @@ static bool histogram_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
     if (!counts)
         return false;
     uint64_t count = 0;
-    for (uint32_t b = 0; b < nb; b++) {
-        counts[b] = atomic_load_explicit(&s->counts[b], memory_order_relaxed);
-        count += counts[b];
+    double sum = 0, mn = INFINITY, mx = -INFINITY;
+    for (uint32_t b = 0; b < nb; b++)
+        counts[b] = 0;
+    for (int k = 0; k < OTELC__STRIPES; k++) {
+        const otelc__stripe *st = &s->st[k];
+        for (uint32_t b = 0; b < nb; b++)
+            counts[b] +=
+                atomic_load_explicit(&st->counts[b], memory_order_relaxed);
+        sum += otelc__bits_to_double(
+            atomic_load_explicit(&st->d, memory_order_relaxed));
+        mn = fmin(mn, otelc__bits_to_double(atomic_load_explicit(
+                          &st->min, memory_order_relaxed)));
+        mx = fmax(mx, otelc__bits_to_double(atomic_load_explicit(
+                          &st->max, memory_order_relaxed)));
     }
+    for (uint32_t b = 0; b < nb; b++)
+        count += counts[b];
     memset(pt, 0, sizeof *pt);
     pt->attributes = s->attrs;
     pt->attribute_count = s->nattrs;
@@ -211,12 +228,7 @@ static bool histogram_point(collect_ctx *c, otelc__instr *in, otelc__series *s,
     pt->bound_count = in->nbounds;
     pt->bucket_counts = counts;
     pt->count = count;
-    pt->sum = otelc__bits_to_double(
-        atomic_load_explicit(&s->d, memory_order_relaxed));
-    double mn = otelc__bits_to_double(
-        atomic_load_explicit(&s->min, memory_order_relaxed));
-    double mx = otelc__bits_to_double(
-        atomic_load_explicit(&s->max, memory_order_relaxed));
+    pt->sum = sum;
     pt->has_min_max = count > 0 && isfinite(mn) && isfinite(mx);
     pt->min = pt->has_min_max ? mn : 0;
     pt->max = pt->has_min_max ? mx : 0;

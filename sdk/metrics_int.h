@@ -86,7 +86,26 @@ typedef struct otelc__reader_mem {
     uint64_t *last_counts; /* histograms: nbounds + 1 */
 } otelc__reader_mem;
 
+/* Cells are striped: a thread updates the stripe of its index (modulo
+ * OTELC__STRIPES), each on a cache line of its own, and a collection adds
+ * the stripes up.  Threads recording on one series then rarely share a
+ * line: the cost of a hot series stays flat as threads are added. */
+#define OTELC__STRIPES 4
+typedef struct otelc__stripe {
+    _Alignas(OTELC_CACHELINE) _Atomic int64_t i; /* sums; int gauges */
+    _Atomic uint64_t d;   /* sums: double part; gauges: value bits;
+                             histograms: sum bits */
+    _Atomic uint64_t min; /* histograms: double bits */
+    _Atomic uint64_t max;
+    _Atomic uint64_t *counts; /* histograms: nbounds + 1 buckets */
+    _Atomic uint32_t set;     /* gauges (stripe 0): a value was recorded */
+} otelc__stripe;
+
 typedef struct otelc__series {
+    /* The cells: the only memory recording threads write, striped by
+     * thread (see metrics_record.c); gauges and observables use stripe 0.
+     * First, so that a stripe's address is the series' plus index * 64. */
+    otelc__stripe st[OTELC__STRIPES];
     /* Read by every lookup. */
     uint64_t hash;
     uint32_t nattrs;
@@ -97,23 +116,14 @@ typedef struct otelc__series {
     otelc_attribute *attrs;
     struct otelc__series *next; /* the instrument's list (collector) */
     otelc_time_ns start_time;
-    uint64_t obs_gen;         /* observables: last collection observed */
-    otelc__reader_mem *rmem;  /* OTELC__MAX_READERS entries, or NULL */
-    _Atomic uint64_t *counts; /* histograms: nbounds + 1 buckets */
-    otelc__exslot *ex;        /* histograms: one per bucket; else one */
+    uint64_t obs_gen;        /* observables: last collection observed */
+    otelc__reader_mem *rmem; /* OTELC__MAX_READERS entries, or NULL */
+    otelc__exslot *ex;       /* histograms: one per bucket; else &ex1 */
+    otelc__exslot ex1;       /* the exemplar of a sum */
     /* The pointer signature of a call site that reached this series with
      * immutable strings (see metrics_record.c), under a seqlock. */
     _Atomic uint64_t phdr;
     otelc__psig psig[OTELC__PCACHE_ATTRS];
-    /* The cells, on a cache line of their own: the only memory that
-     * recording threads write. */
-    _Alignas(OTELC_CACHELINE) _Atomic int64_t i; /* sums; int gauges */
-    _Atomic uint64_t d;   /* sums: double part; gauges: value bits;
-                             histograms: sum bits */
-    _Atomic uint64_t min; /* histograms: double bits */
-    _Atomic uint64_t max;
-    _Atomic uint32_t set; /* gauges: a value was recorded */
-    otelc__exslot ex1;    /* the exemplar of a sum */
 } otelc__series;
 
 typedef struct otelc__stable {

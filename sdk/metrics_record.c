@@ -33,7 +33,10 @@
  * the overflow series (otel.metric.overflow=true), which is created then;
  * from that point a miss on a plain set goes to it without locking.
  *
- * Cells.  Sums: an int64 updated with fetch_add for integer measurements
+ * Cells.  Each series has OTELC__STRIPES copies of its cells, one per
+ * cache line; a thread updates the copy of its thread index, and
+ * collections add them up.  Sums: an int64 updated with fetch_add for
+ * integer measurements
  * and a double (as bits) updated with a CAS loop for floating ones.
  * Histograms: fetch_add on the bucket count (the count is the sum of the
  * buckets, so count and +Inf always agree), CAS loops for the sum and,
@@ -361,9 +364,13 @@ static otelc__series *series_new(otelc__instr *in, const otelc_attribute *a,
     size_t extra = 0;
     for (size_t i = 0; i < n; i++)
         extra += strlen(a[i].key) + 1 + value_extra(&a[i].value);
-    size_t size = sizeof(otelc__series) + nb * 8 + 8 +
-                  nb * sizeof(otelc__exslot) + 8 + n * sizeof(otelc__sattr) +
-                  8 + n * sizeof(otelc_attribute) + 8 + extra + OTELC_CACHELINE;
+    /* Each stripe's buckets on cache lines of their own. */
+    size_t nb_line =
+        (nb * 8 + OTELC_CACHELINE - 1) & ~(size_t)(OTELC_CACHELINE - 1);
+    size_t size = sizeof(otelc__series) + OTELC__STRIPES * nb_line +
+                  OTELC_CACHELINE + nb * sizeof(otelc__exslot) + 8 +
+                  n * sizeof(otelc__sattr) + 8 + n * sizeof(otelc_attribute) +
+                  8 + extra + OTELC_CACHELINE;
     size = (size + OTELC_CACHELINE - 1) & ~(size_t)(OTELC_CACHELINE - 1);
     otelc__series *s = aligned_alloc(OTELC_CACHELINE, size);
     if (!s)
@@ -371,7 +378,9 @@ static otelc__series *series_new(otelc__instr *in, const otelc_attribute *a,
     memset(s, 0, size);
     char *p = (char *)(s + 1);
     if (nb) {
-        s->counts = (_Atomic uint64_t *)bump(&p, nb * 8, 8);
+        for (int k = 0; k < OTELC__STRIPES; k++)
+            s->st[k].counts =
+                (_Atomic uint64_t *)bump(&p, nb_line, OTELC_CACHELINE);
         s->ex = (otelc__exslot *)bump(&p, nb * sizeof(otelc__exslot), 8);
     } else {
         s->ex = &s->ex1;
@@ -410,10 +419,12 @@ static otelc__series *series_new(otelc__instr *in, const otelc_attribute *a,
     s->nattrs = (uint32_t)n;
     s->hash = hash;
     s->start_time = otelc__now_ns();
-    atomic_store_explicit(&s->min, otelc__double_to_bits(INFINITY),
-                          memory_order_relaxed);
-    atomic_store_explicit(&s->max, otelc__double_to_bits(-INFINITY),
-                          memory_order_relaxed);
+    for (int k = 0; k < OTELC__STRIPES; k++) {
+        atomic_store_explicit(&s->st[k].min, otelc__double_to_bits(INFINITY),
+                              memory_order_relaxed);
+        atomic_store_explicit(&s->st[k].max, otelc__double_to_bits(-INFINITY),
+                              memory_order_relaxed);
+    }
     return s;
 }
 
@@ -923,13 +934,18 @@ bool otelc__exslot_read(const otelc__exslot *x, otelc_exemplar *out,
 }
 
 /* Keep an exemplar if the filter lets this measurement through. */
-static inline void maybe_exemplar(const otelc__instr *in, otelc__exslot *x,
-                                  double value) {
-    if (in->exemplars == OTELC__EX_OFF)
+/* Keep an exemplar if the filter lets this measurement through; t is the
+ * calling thread's state (never NULL: see this_thread()). */
+static inline void maybe_exemplar(const otelc__instr *in, otelc__thread *t,
+                                  otelc__exslot *x, double value) {
+    if (OTELC_LIKELY(in->exemplars == OTELC__EX_OFF))
+        return;
+    /* trace_based with no current entry: nothing to keep (the common
+     * case, decided with two loads). */
+    if (in->exemplars == OTELC__EX_TRACE && !t->depth)
         return;
     const otelc_span_context *sc = NULL;
-    otelc__thread *t = otelc__tls;
-    if (t && t->depth) {
+    if (t->depth) {
         const otelc__ctx_entry *e = &t->stack[t->depth - 1];
         if (e->span)
             sc = &e->span->d.context;
@@ -944,6 +960,23 @@ static inline void maybe_exemplar(const otelc__instr *in, otelc__exslot *x,
 
 /* ---- cells
  * ---------------------------------------------------------------------- */
+
+/* The calling thread's state: its index picks the stripe, its context
+ * stack the exemplar.  A thread that never touched otelc gets its state
+ * here, once (the registry lock, like its first span); NULL only when
+ * memory is exhausted. */
+static __attribute__((cold, noinline)) otelc__thread *first_use(void) {
+    return otelc__thread_create();
+}
+
+static inline otelc__thread *this_thread(void) {
+    otelc__thread *t = otelc__tls;
+    return OTELC_LIKELY(t != NULL) ? t : first_use();
+}
+
+static inline otelc__stripe *stripe_of(otelc__series *s, otelc__thread *t) {
+    return &s->st[t->index & (OTELC__STRIPES - 1)];
+}
 
 static inline void add_double(_Atomic uint64_t *cell, double v) {
     uint64_t old = atomic_load_explicit(cell, memory_order_relaxed);
@@ -961,11 +994,11 @@ static inline bool recording(const otelc__instr *in) {
 static void sum_add_i(otelc__instr *in, int64_t v, const otelc_attribute *a,
                       size_t n) {
     otelc__series *s = lookup(in, a, n);
-    if (OTELC_UNLIKELY(!s))
+    otelc__thread *t = this_thread();
+    if (OTELC_UNLIKELY(!s || !t))
         return;
-    atomic_fetch_add_explicit(&s->i, v, memory_order_relaxed);
-    if (OTELC_UNLIKELY(in->exemplars != OTELC__EX_OFF))
-        maybe_exemplar(in, &s->ex1, (double)v);
+    atomic_fetch_add_explicit(&stripe_of(s, t)->i, v, memory_order_relaxed);
+    maybe_exemplar(in, t, &s->ex1, (double)v);
 }
 
 static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
@@ -976,11 +1009,11 @@ static void sum_add_d(otelc__instr *in, double v, const otelc_attribute *a,
         return;
     }
     otelc__series *s = lookup(in, a, n);
-    if (OTELC_UNLIKELY(!s))
+    otelc__thread *t = this_thread();
+    if (OTELC_UNLIKELY(!s || !t))
         return;
-    add_double(&s->d, v);
-    if (OTELC_UNLIKELY(in->exemplars != OTELC__EX_OFF))
-        maybe_exemplar(in, &s->ex1, v);
+    add_double(&stripe_of(s, t)->d, v);
+    maybe_exemplar(in, t, &s->ex1, v);
 }
 
 static void negative(otelc__instr *in) {
@@ -1036,13 +1069,13 @@ OTELC_API void otelc_updown_counter_add_double_attrs(otelc_updown_counter *c,
 static void gauge_set(otelc__instr *in, otelc__series *s, bool is_int,
                       int64_t iv, double dv) {
     if (in->is_int)
-        atomic_store_explicit(&s->i, is_int ? iv : (int64_t)llround(dv),
+        atomic_store_explicit(&s->st[0].i, is_int ? iv : (int64_t)llround(dv),
                               memory_order_relaxed);
     else
-        atomic_store_explicit(&s->d,
+        atomic_store_explicit(&s->st[0].d,
                               otelc__double_to_bits(is_int ? (double)iv : dv),
                               memory_order_relaxed);
-    atomic_store_explicit(&s->set, 1, memory_order_release);
+    atomic_store_explicit(&s->st[0].set, 1, memory_order_release);
 }
 
 OTELC_API void otelc_gauge_record_attrs(otelc_gauge *g, int64_t v,
@@ -1100,25 +1133,26 @@ OTELC_API void otelc_histogram_record_attrs(otelc_histogram *hg, double v,
         return;
     }
     otelc__series *s = lookup(in, a, n);
-    if (OTELC_UNLIKELY(!s))
+    otelc__thread *t = this_thread();
+    if (OTELC_UNLIKELY(!s || !t))
         return;
     uint32_t b = bucket_of(in->bounds, in->nbounds, v);
-    atomic_fetch_add_explicit(&s->counts[b], 1, memory_order_relaxed);
-    add_double(&s->d, v);
-    uint64_t cur = atomic_load_explicit(&s->min, memory_order_relaxed);
+    otelc__stripe *st = stripe_of(s, t);
+    atomic_fetch_add_explicit(&st->counts[b], 1, memory_order_relaxed);
+    add_double(&st->d, v);
+    uint64_t cur = atomic_load_explicit(&st->min, memory_order_relaxed);
     while (v < otelc__bits_to_double(cur) &&
            !atomic_compare_exchange_weak_explicit(
-               &s->min, &cur, otelc__double_to_bits(v), memory_order_relaxed,
+               &st->min, &cur, otelc__double_to_bits(v), memory_order_relaxed,
                memory_order_relaxed))
         ;
-    cur = atomic_load_explicit(&s->max, memory_order_relaxed);
+    cur = atomic_load_explicit(&st->max, memory_order_relaxed);
     while (v > otelc__bits_to_double(cur) &&
            !atomic_compare_exchange_weak_explicit(
-               &s->max, &cur, otelc__double_to_bits(v), memory_order_relaxed,
+               &st->max, &cur, otelc__double_to_bits(v), memory_order_relaxed,
                memory_order_relaxed))
         ;
-    if (OTELC_UNLIKELY(in->exemplars != OTELC__EX_OFF))
-        maybe_exemplar(in, &s->ex[b], v);
+    maybe_exemplar(in, t, &s->ex[b], v);
 }
 
 /* ---- observations
@@ -1151,20 +1185,22 @@ static void observe(otelc_observer *o, bool is_int, int64_t iv, double dv,
         gauge_set(in, s, is_int, iv, dv);
         return;
     }
+    /* Collections are serialised: stripe 0 alone holds observations. */
+    otelc__stripe *st = &s->st[0];
     if (fresh || !s->overflow) {
-        atomic_store_explicit(&s->i, 0, memory_order_relaxed);
-        atomic_store_explicit(&s->d, otelc__double_to_bits(0.0),
+        atomic_store_explicit(&st->i, 0, memory_order_relaxed);
+        atomic_store_explicit(&st->d, otelc__double_to_bits(0.0),
                               memory_order_relaxed);
     }
     if (is_int)
         atomic_store_explicit(
-            &s->i, atomic_load_explicit(&s->i, memory_order_relaxed) + iv,
+            &st->i, atomic_load_explicit(&st->i, memory_order_relaxed) + iv,
             memory_order_relaxed);
     else
         atomic_store_explicit(
-            &s->d,
+            &st->d,
             otelc__double_to_bits(otelc__bits_to_double(atomic_load_explicit(
-                                      &s->d, memory_order_relaxed)) +
+                                      &st->d, memory_order_relaxed)) +
                                   dv),
             memory_order_relaxed);
 }
