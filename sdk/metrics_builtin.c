@@ -38,8 +38,6 @@
 
 #include "otelc/version.h"
 
-/* The meter of otelc's own instruments on a provider. */
-otelc_meter *otelc__self_meter(otelc_meter_provider *p);
 otelc_meter *otelc__self_meter(otelc_meter_provider *p) {
     return otelc_meter_get(p, "otelc", OTELC_VERSION_STRING);
 }

@@ -302,6 +302,11 @@ otelc_status otelc__meter_provider_remove_reader(otelc_meter_provider *p,
                                                  otelc_metric_reader *r,
                                                  uint64_t deadline);
 
+/* The meter of otelc's own instruments ("otelc") on a provider: where
+ * other pipelines add observable instruments over their stats (the log
+ * pipeline's records emitted/dropped, for instance). */
+otelc_meter *otelc__self_meter(otelc_meter_provider *p);
+
 /* Instrument kinds that report monotonic sums. */
 static inline bool otelc__kind_monotonic(int kind) {
     return kind == OTELC_INSTRUMENT_COUNTER ||
