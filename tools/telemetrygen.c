@@ -64,6 +64,7 @@ typedef struct tg_config {
     const char *exporter; /* NULL = OTEL_TRACES_EXPORTER decides */
     uint64_t timeout_ms;  /* deadline of the final flush and of shutdown */
     bool metrics;         /* --metrics: a counter and a histogram per span */
+    bool logs;            /* --logs: one INFO record with 2 fields per span */
     double linger;        /* --linger: seconds of serving after the load */
     bool help;
     bool version;
@@ -109,6 +110,11 @@ static const cli_option g_options[] = {
      "METRICS_ENABLED\n=true, serve /metrics and /health on METRICS_PORT\n"
      "while running",
      cli_apply_flag, OFF(metrics), 0, 0},
+    {"logs", 'l', NULL,
+     "also emit, inside each span, one INFO record\nwith 2 fields through the "
+     "configured log sinks\n(LOG_FORMAT, LOG_FILE, ENABLE_FILE_LOGGING...): "
+     "its\ntrace_id/span_id are the span's",
+     cli_apply_flag, OFF(logs), 0, 0},
     {"linger", 0, "S",
      "keep serving /metrics and /health S seconds\nafter the load ends "
      "(decimals allowed)",
@@ -313,6 +319,7 @@ typedef struct trace_thread {
     otelc_counter *m_spans; /* NULL without --metrics */
     otelc_histogram *m_duration;
     uint64_t *starts; /* per level, CLOCK_MONOTONIC */
+    bool logs;        /* --logs */
 } trace_thread;
 
 static bool traces_enabled(const tg_config *cfg) {
@@ -375,6 +382,7 @@ static void *traces_thread_new(tg_run *run, unsigned index) {
     if (!t)
         return NULL;
     t->span_names = run->span_names;
+    t->logs = run->cfg->logs;
     t->depth = (unsigned)run->cfg->depth;
     t->nattrs = (unsigned)run->cfg->attrs;
     t->tracer = otelc_tracer_get(NULL, PROG, OTELC_VERSION_STRING);
@@ -445,6 +453,10 @@ static void traces_emit(void *state, uint64_t seq) {
             t->starts[d] = mono_ns();
     }
     for (unsigned d = t->depth; d-- > 0;) {
+        if (t->logs)
+            /* While the span is current: the record carries its ids. */
+            OTELC_LOG_INFO("telemetrygen span", "in_span", t->span_names[d],
+                           "seq", (int64_t)seq);
         if (t->m_spans) {
             /* While the span is still current: the exemplars point at it. */
             otelc_counter_add(t->m_spans, 1, "tg.level", d);
@@ -572,6 +584,14 @@ static void traces_summarize(tg_run *run, const tg_drive *dr, FILE *out) {
         fprintf(out,
                 "  metrics:         tg.spans and tg.span.duration per span%s\n",
                 run->serving[0] ? run->serving : "");
+    if (run->cfg->logs) {
+        otelc_log_stats ls;
+        otelc_log_get_stats(&ls);
+        fprintf(out, "  logs:            %llu records emitted, %llu dropped\n",
+                (unsigned long long)ls.records_emitted,
+                (unsigned long long)(ls.dropped_queue_full +
+                                     ls.dropped_shutdown));
+    }
 }
 
 static const tg_mode g_modes[] = {
