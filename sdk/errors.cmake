@@ -3,4 +3,4 @@
 # need libcurl (the Sentry sender, the webhook and e-mail channels) are in
 # exporters/; these sources need nothing beyond the core.
 target_sources(otelc_core PRIVATE sdk/errors.c sdk/crash.c sdk/alerts.c
-  sdk/errors_nometrics.c sdk/perf.c)
+  sdk/errors_metrics.c sdk/perf.c)

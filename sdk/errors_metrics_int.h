@@ -1,9 +1,7 @@
 /*
  * sdk/errors_metrics_int.h - the metrics that error tracking, alerts and
- * slow-operation detection record or read, behind one small interface:
- * sdk/errors_metrics.c implements it on the metrics SDK, and
- * sdk/errors_nometrics.c (a build without metrics) does nothing.  Not
- * installed.
+ * slow-operation detection record or read, behind one small interface
+ * implemented on the metrics SDK by sdk/errors_metrics.c.  Not installed.
  */
 #ifndef OTELC_SDK_ERRORS_METRICS_INT_H
 #define OTELC_SDK_ERRORS_METRICS_INT_H

@@ -98,12 +98,12 @@ bool otelc__perf_request_done(uint64_t duration_ns) {
 }
 
 void otelc__perf_slow_request(otelc_span *span, const char *method,
-                              const char *target, unsigned status,
-                              uint64_t duration_ns) {
+                              const char *route, const char *target,
+                              unsigned status, uint64_t duration_ns) {
     uint64_t thr = atomic_load(&g_req_thr_ns);
     bump(&g_slow_requests);
     mark_slow(span, thr);
-    otelc__m_slow_request(method, target);
+    otelc__m_slow_request(method, route);
     otelc_logger *lg = perf_logger();
     if (!otelc_log_enabled(lg, OTELC_LOG_WARN))
         return;
@@ -123,7 +123,7 @@ OTELC_API void otelc_perf_record_request(const char *method, const char *route,
                                          int status_code,
                                          uint64_t duration_ns) {
     if (otelc__perf_request_done(duration_ns))
-        otelc__perf_slow_request(otelc_span_current(), method, route,
+        otelc__perf_slow_request(otelc_span_current(), method, route, route,
                                  status_code > 0 ? (unsigned)status_code : 0,
                                  duration_ns);
 }

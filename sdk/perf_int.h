@@ -15,10 +15,12 @@
  * and calls otelc__perf_slow_request). */
 bool otelc__perf_request_done(uint64_t duration_ns);
 /* Flag a slow request: slow=true on `span`, the WARN record (made in the
- * current context), the counter. */
+ * current context) naming `target` (the route, else the path), the
+ * counter labelled with `route` only (a route template, or "" for none:
+ * never a raw path, which would make a series per URL). */
 void otelc__perf_slow_request(otelc_span *span, const char *method,
-                              const char *target, unsigned status,
-                              uint64_t duration_ns);
+                              const char *route, const char *target,
+                              unsigned status, uint64_t duration_ns);
 
 /* sdk/init.c */
 void otelc__perf_start(void);

@@ -31,6 +31,7 @@
 #include "instrumentation/instr_int.h"
 #include "sdk/perf_int.h"
 
+#include "otelc/metrics.h"
 #include "otelc/microhttpd.h"
 #include "otelc/propagation.h"
 #include "otelc/request_id.h"
@@ -48,10 +49,13 @@ typedef struct mhd_req {
     otelc_span *span;
     void *user_ctx; /* the application's con_cls slot */
     unsigned status;
-    uint64_t start_mono_ns; /* for slow-request detection */
-    char method[16];
-    char target[128]; /* the route, else the path (cut) */
+    char target[128]; /* slow-request records: the route, else the path */
     char request_id[OTELC_REQUEST_ID_MAX];
+    /* For http.server.request.duration (recorded whether the span is
+     * sampled or not). */
+    uint64_t start_mono;
+    const char *method_norm; /* static */
+    char route[128];         /* "" when the application gave none */
 } mhd_req;
 
 /* The request whose handler runs on this thread (for queue_response). */
@@ -215,6 +219,10 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
     const char *norm = otelc__http_method_norm(method);
     const char *route =
         s->o.route ? s->o.route(s->o.route_cls, method, url) : NULL;
+    r->start_mono = otelc__mono_ns();
+    r->method_norm = norm;
+    if (route)
+        snprintf(r->route, sizeof r->route, "%s", route);
     char name[256];
     snprintf(name, sizeof name, "%s %s", strcmp(norm, "_OTHER") ? norm : "HTTP",
              route ? route : url);
@@ -278,9 +286,7 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
                                    .attributes = a,
                                    .attribute_count = n};
     r->span = otelc_span_start(t, name, &so);
-    snprintf(r->method, sizeof r->method, "%s", norm);
     snprintf(r->target, sizeof r->target, "%s", route ? route : url);
-    r->start_mono_ns = otelc__mono_ns();
     atomic_fetch_add(&s->live, 1);
     return r;
 }
@@ -412,10 +418,11 @@ otelc_mhd_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     otelc_span *sp = r->span;
     /* Slow-request detection (PERFORMANCE_MONITORING): the WARN record is
      * made with the request's context current, so it carries its ids. */
-    uint64_t dur = otelc__mono_ns() - r->start_mono_ns;
+    uint64_t dur = otelc__mono_ns() - r->start_mono;
     if (otelc__perf_request_done(dur)) {
         req_scope rs = enter(r);
-        otelc__perf_slow_request(sp, r->method, r->target, r->status, dur);
+        otelc__perf_slow_request(sp, r->method_norm, r->route, r->target,
+                                 r->status, dur);
         leave(&rs);
     }
     if (otelc_span_is_recording(sp)) {
@@ -434,6 +441,15 @@ otelc_mhd_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
             otelc_span_set_status(sp, OTELC_STATUS_ERROR, NULL);
         }
     }
+    /* RED metrics, with the request's span current so that the
+     * measurement's exemplar points at it: the route template only (never
+     * the raw path, which would make a series per URL); no status when
+     * none was sent. */
+    req_scope rs = enter(r);
+    otelc_http_server_request_record(
+        r->method_norm, r->route, toe_name(toe) ? 0 : (int)r->status,
+        (double)(otelc__mono_ns() - r->start_mono) / 1e9);
+    leave(&rs);
     otelc_span_end(sp);
     otelc_context_free(r->parent);
     free(r);

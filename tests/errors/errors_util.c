@@ -14,6 +14,7 @@ void errors_init(test_otelc *t, const char *const *kv) {
     otelc_options_set_env_file(o, NULL);
     otelc_options_set(o, "OTEL_TRACES_EXPORTER", "none");
     otelc_options_set(o, "OTEL_LOGS_EXPORTER", "none");
+    otelc_options_set(o, "OTEL_METRICS_EXPORTER", "none");
     otelc_options_set(o, "ENABLE_CONSOLE_LOGGING", "false");
     otelc_options_set(o, "OTEL_SERVICE_NAME", "errors-test");
     otelc_options_set(o, "OTEL_BSP_SCHEDULE_DELAY", "50");
