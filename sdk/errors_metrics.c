@@ -223,7 +223,7 @@ static const char *sel_parse(const char *text, selector *out, size_t *pos) {
     while (isspace((unsigned char)*p))
         p++;
     const char *n0 = p;
-    while (isalnum((unsigned char)*p) || strchr("_.:/-", *p))
+    while (isalnum((unsigned char)*p) || (*p && strchr("_.:/-", *p)))
         p++;
     *pos = (size_t)(p - text);
     if (p == n0)
@@ -244,7 +244,7 @@ static const char *sel_parse(const char *text, selector *out, size_t *pos) {
                 break;
             }
             const char *k0 = p;
-            while (isalnum((unsigned char)*p) || strchr("_.:/-", *p))
+            while (isalnum((unsigned char)*p) || (*p && strchr("_.:/-", *p)))
                 p++;
             if (p == k0)
                 return "expected a label name";
@@ -547,7 +547,9 @@ void otelc__alert_metric_free(otelc__alert_metric *m) {
 }
 
 /* Increase of a total since the previous evaluation (a drop is a reset:
- * the new total is the increase). */
+ * the new total is the increase).  Series absent at the previous
+ * evaluation count from 0: cumulative totals start at 0 when otelc_init()
+ * turns recording on, so a counter's first increment is an increase. */
 static double increase(double now, double prev) {
     return now >= prev ? now - prev : now;
 }
@@ -588,17 +590,17 @@ bool otelc__alert_metric_value(otelc__alert_metric *m, const void *snapshot,
         switch (m->fn) {
         case OTELC_ALERT_FN_VALUE: v = cur; break;
         case OTELC_ALERT_FN_INCREASE:
-            if (!had || !p.found)
+            if (!had)
                 return false;
             v = increase(cur, old);
             break;
         case OTELC_ALERT_FN_RATE:
-            if (!had || !p.found || now <= pt)
+            if (!had || now <= pt)
                 return false;
             v = increase(cur, old) / ((double)(now - pt) / 1e9);
             break;
         case OTELC_ALERT_FN_AVERAGE: {
-            if (!t.histogram || !had || !p.found)
+            if (!t.histogram || !had)
                 return false;
             double dc = increase(t.count, p.count);
             if (dc <= 0)
@@ -615,6 +617,16 @@ bool otelc__alert_metric_value(otelc__alert_metric *m, const void *snapshot,
 
 /* ---- built-in rules
  * --------------------------------------------------------------- */
+
+/* "5 min", "90 s", "1500 ms": the for-duration in a summary. */
+static void fmt_duration(char *out, size_t cap, uint64_t ms) {
+    if (ms % 60000 == 0)
+        snprintf(out, cap, "%llu min", (unsigned long long)(ms / 60000));
+    else if (ms % 1000 == 0)
+        snprintf(out, cap, "%llu s", (unsigned long long)(ms / 1000));
+    else
+        snprintf(out, cap, "%llu ms", (unsigned long long)ms);
+}
 
 static otelc_status add_builtin(otelc_alert_manager *mgr,
                                 const otelc_alert_rule *r,
@@ -646,9 +658,10 @@ OTELC_API otelc_status otelc_alert_add_cpu_rule(otelc_alert_manager *mgr,
     if (st != OTELC_OK)
         return st;
     src->scale = 100; /* a share -> percent */
-    char summary[96];
-    snprintf(summary, sizeof summary, "CPU usage over %g%% for %g minutes",
-             threshold_percent, (double)for_ms / 60000.0);
+    char summary[96], d[32];
+    fmt_duration(d, sizeof d, for_ms);
+    snprintf(summary, sizeof summary, "CPU usage over %g%% for %s",
+             threshold_percent, d);
     otelc_alert_rule r = {.name = "cpu_usage",
                           .metric = "system.cpu.utilization",
                           .op = OTELC_ALERT_GT,
@@ -677,10 +690,10 @@ OTELC_API otelc_status otelc_alert_add_error_rate_rule(otelc_alert_manager *mgr,
     src->src = SRC_ERROR_RATIO;
     src->scale = 1;
     otelc__errors_metrics_start();
-    char summary[96];
-    snprintf(summary, sizeof summary,
-             "error rate over %g%% of requests for %g minutes",
-             threshold_ratio * 100, (double)for_ms / 60000.0);
+    char summary[96], d[32];
+    fmt_duration(d, sizeof d, for_ms);
+    snprintf(summary, sizeof summary, "error rate over %g%% of requests for %s",
+             threshold_ratio * 100, d);
     otelc_alert_rule r = {.name = "error_rate",
                           .metric = "otelc.errors",
                           .op = OTELC_ALERT_GT,

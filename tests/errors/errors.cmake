@@ -14,3 +14,4 @@ endif()
 # to allow it; the crash test needs otelc's handler in the child.
 set_tests_properties(errors.crash PROPERTIES ENVIRONMENT
                      "ASAN_OPTIONS=allow_user_segv_handler=1")
+otelc_add_test(errors metric_rules ${_eu})
