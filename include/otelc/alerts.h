@@ -9,11 +9,11 @@
  *   otelc_alert_manager_add_rule(NULL, &r);   // the global manager
  *
  * A rule compares a value with a threshold.  The value comes from a
- * callback (any number the application can read) or, with metrics, from a
- * metric series selected by name and labels.  A manager evaluates its
- * rules on a background worker every OTELC_ALERT_EVALUATION_INTERVAL ms
- * (or when asked, with otelc_alert_manager_evaluate()).  Each rule moves
- * through the states
+ * callback (any number the application can read) or from a metric series
+ * of the global meter provider, selected by name and labels.  A manager
+ * evaluates its rules on a background worker every
+ * OTELC_ALERT_EVALUATION_INTERVAL ms (or when asked, with
+ * otelc_alert_manager_evaluate()).  Each rule moves through the states
  *
  *   inactive --condition holds--> pending --held for_ms--> firing
  *   pending --condition breaks--> inactive   (nothing is sent)
@@ -111,7 +111,7 @@ typedef struct otelc_alert_rule {
     /* A metric series selector, e.g. "otelc_errors_total" or
      * "http.server.request.duration{http.route=\"/pay\"}": the metric name
      * (OTel or Prometheus form) and optional label matchers k="v" (k!="v"
-     * excludes).  The matching series are summed.  Needs metrics. */
+     * excludes).  The matching series are summed (docs/alerts.md). */
     const char *metric;
     otelc_alert_fn fn; /* for metric rules */
     otelc_alert_op op;
@@ -252,7 +252,6 @@ OTELC_API otelc_alert_manager *otelc_alert_manager_global(void);
  * @return OTELC_OK; OTELC_EINVAL (no name, neither or both of value_fn and
  *         metric, a NaN threshold); OTELC_EEXIST (the name is taken);
  *         OTELC_EPARSE (a malformed selector; one diagnostic);
- *         OTELC_EUNSUPPORTED (a metric rule in a build without metrics);
  *         OTELC_ESTATE (no global manager); OTELC_ESHUTDOWN; OTELC_ENOMEM.
  * Thread-safety: any thread.  Blocking: waits for an evaluation in
  * progress.  Since: 0.1.
@@ -368,7 +367,7 @@ typedef struct otelc_alert_channel_stats {
 OTELC_API otelc_status otelc_alert_manager_channel_stats(
     otelc_alert_manager *manager, size_t index, otelc_alert_channel_stats *out);
 
-/* ---- Built-in rules (the guide's examples; they need metrics) ---------- */
+/* ---- Built-in rules (the guide's examples) ------------------------------ */
 
 /**
  * otelc_alert_add_cpu_rule - the rule "cpu_usage": host CPU usage
@@ -379,8 +378,7 @@ OTELC_API otelc_status otelc_alert_manager_channel_stats(
  * @param manager            NULL = the global manager.
  * @param threshold_percent  0 = 80.
  * @param for_ms             0 = 300000 (5 minutes).
- * @return as otelc_alert_manager_add_rule(); OTELC_EUNSUPPORTED in a
- *         build without metrics.
+ * @return as otelc_alert_manager_add_rule().
  * Thread-safety: any thread.  Blocking: waits for an evaluation in
  * progress.  Since: 0.1.
  */

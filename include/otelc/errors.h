@@ -12,7 +12,7 @@
  *  - an ERROR log record (logger "otelc.errors") with exception.type,
  *    exception.message and the fields, made while the span is current, so
  *    it carries the same trace_id and span_id;
- *  - the counter otelc_errors_total{error_type=...} (with metrics);
+ *  - the counter otelc.errors{error_type} (Prometheus: otelc_errors_total);
  *  - when SENTRY_DSN is set, a Sentry event: sent as an envelope by a
  *    background worker, with the trace context (trace_id, span_id) that
  *    links it to the trace in Sentry, the release and environment

@@ -19,7 +19,7 @@
  *    threshold and the operation's details, made while its span is current
  *    so that it carries the trace_id and span_id;
  *  - a count in the counters otelc_slow_requests_total and
- *    otelc_slow_queries_total (with metrics) and in the report.
+ *    otelc_slow_queries_total (Prometheus names) and in the report.
  * Fast operations get none of these.  PERFORMANCE_MONITORING=false turns
  * the detection off (the spans remain).  Before otelc_init() and after
  * otelc_shutdown() nothing is detected.
