@@ -395,3 +395,29 @@ Test(metric_rules, builtin_rules_from_configuration, .fini = fini) {
                  OTELC_OK);
     cr_assert_eq(st.state, OTELC_ALERT_INACTIVE);
 }
+
+Test(metric_rules, global_worker_evaluates_metric_rules, .fini = fini,
+     .timeout = 30) {
+    test_otelc t;
+    const char *kv[] = {"OTELC_ALERT_EVALUATION_INTERVAL", "20", NULL};
+    errors_init(&t, kv);
+    otelc_alert_rule r = {.name = "any_error",
+                          .metric = "otelc_errors_total",
+                          .threshold = 0,
+                          .summary = "an error was captured"};
+    cr_assert_eq(otelc_alert_manager_add_rule(NULL, &r), OTELC_OK);
+    otelc_error_capture("Boom", "first error");
+    /* The global manager's worker collects and fires; its log channel
+     * writes the notification. */
+    const otelc_log_record_data *rec = NULL;
+    double end = mono_ms() + 10000;
+    while (!rec && mono_ms() < end) {
+        otelc_alert_manager_flush(NULL, 1000);
+        rec = find_log(&t, "alert firing: an error was captured");
+        if (!rec)
+            usleep(20000);
+    }
+    cr_assert_not_null(rec, "the worker never fired the metric rule");
+    const otelc_value *v = rec_attr(rec, "alert.value");
+    cr_assert(v && v->type == OTELC_VALUE_DOUBLE && v->u.d == 1.0);
+}
