@@ -24,6 +24,7 @@
 #include "otelc/export.h"
 #include "otelc/exporters.h"
 #include "otelc/macros.h"
+#include "otelc/otlp.h"
 #include "otelc/sampler.h"
 #include "otelc/status.h"
 #include "otelc/trace.h"

@@ -1,0 +1,14 @@
+# tests/otlp/otlp.cmake - the OTLP exporter tests (issue 3), with the
+# in-repo collector from tests/peers.  Included by tests/CMakeLists.txt.
+include(${PROJECT_SOURCE_DIR}/tests/peers/otlp.cmake)
+add_library(otelc_otlp_test_util STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_test_util.c)
+target_link_libraries(otelc_otlp_test_util PUBLIC otelc_test_support
+  otelc_test_collector)
+target_include_directories(otelc_otlp_test_util PUBLIC
+  $<TARGET_PROPERTY:otelc_proto_c,INTERFACE_INCLUDE_DIRECTORIES>)
+foreach(unit encode grpc http config fork)
+  if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/test_${unit}.c)
+    otelc_add_test(otlp ${unit} LIBS otelc_otlp_test_util TIMEOUT 120)
+  endif()
+endforeach()
