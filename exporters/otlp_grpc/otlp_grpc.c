@@ -242,7 +242,7 @@ static void copy_response(grpc_tr *t, grpc_byte_buffer *bb,
             t->resp_cap = n;
         }
     }
-    if (n <= t->resp_cap) {
+    if (n && n <= t->resp_cap) {
         memcpy(t->resp, GRPC_SLICE_START_PTR(s), n);
         out->body = t->resp;
         out->body_len = n;
