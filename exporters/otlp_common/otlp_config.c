@@ -15,6 +15,7 @@
  * range) is a configuration error: the exporter is not created, and one
  * diagnostic names the setting, its value and why.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -102,12 +103,32 @@ static bool parse_endpoint(const char *s, bool scheme_required, url_parts *u,
     return true;
 }
 
+/* The gRPC target for a host and port.  An IP literal gets gRPC's
+ * ipv4:/ipv6: scheme so no name resolver runs at all (the resolver's
+ * threads are also what a forked child lacks); a name goes through gRPC's
+ * DNS resolver. */
 static char *grpc_target(const url_parts *u, bool tls) {
     long port = u->port > 0 ? u->port : (tls ? 443 : 80);
-    char *t = malloc(u->host_len + 8);
-    if (t)
-        snprintf(t, u->host_len + 8, "%.*s:%ld", (int)u->host_len, u->host,
-                 port);
+    size_t n = u->host_len + 16;
+    char *t = malloc(n);
+    if (!t)
+        return NULL;
+    char host[64];
+    const char *scheme = "";
+    if (u->host_len < sizeof host) {
+        memcpy(host, u->host, u->host_len);
+        host[u->host_len] = '\0';
+        struct in_addr a4;
+        struct in6_addr a6;
+        if (inet_pton(AF_INET, host, &a4) == 1)
+            scheme = "ipv4:";
+        else if (host[0] == '[' && u->host_len > 2) {
+            host[u->host_len - 1] = '\0';
+            if (inet_pton(AF_INET6, host + 1, &a6) == 1)
+                scheme = "ipv6:";
+        }
+    }
+    snprintf(t, n, "%s%.*s:%ld", scheme, (int)u->host_len, u->host, port);
     return t;
 }
 

@@ -24,15 +24,17 @@
  *
  * fork().  gRPC core survives fork() only with its fork support enabled
  * (GRPC_ENABLE_FORK_SUPPORT=1 in the environment when gRPC initialises)
- * and no call in flight.  A fork hook holds each transport's call lock
- * across fork() (so no otelc call is in flight) and, when gRPC's fork
- * support is on, calls grpc_prefork()/grpc_postfork_*() itself in the
- * right order.  Without fork support a child process must not touch the
- * inherited gRPC state at all (it may hang): the transport notices it runs
- * in a different process and fails every request permanently, with one
- * diagnostic, so the child drops and counts instead of hanging; freeing it
- * there leaks the inherited gRPC objects on purpose.  docs/otlp.md says how
- * to get a working exporter in a child.
+ * and no call in flight.  One fork hook (registered at the first request,
+ * so after the batch processor's) takes every transport's call lock, then
+ * runs gRPC's prefork/postfork handlers when fork support is on.  In the
+ * child the transport then opens a channel of its own (the parent's
+ * channel and connection stay the parent's; channels use a local
+ * subchannel pool so the child cannot pick up the parent's socket).
+ * Without fork support a child must not touch the inherited gRPC state at
+ * all (it may hang): the transport sees that it runs in another process
+ * and fails every request permanently, with one diagnostic, so the child
+ * drops and counts instead of hanging; freeing it there leaks the
+ * inherited gRPC objects on purpose.  docs/otlp.md has the details.
  *
  * Invariants: send/shutdown/free run on the exporter's worker only; the
  * call lock is held for the whole of each send.
@@ -65,7 +67,9 @@ typedef struct grpc_tr {
     size_t nmd;
     uint8_t *resp;
     size_t resp_cap;
+    grpc_channel_credentials *creds;
     bool reset_backoff; /* the last request found no connection */
+    bool child_ok;      /* forked with gRPC fork support and no call in flight */
     pid_t pid;          /* the process that created the gRPC objects */
     bool fork_warned;
     bool hooked;               /* register_fork_hook() was called */
@@ -137,11 +141,10 @@ static void fork_child(void *arg) {
         g_postfork_child();
     for (grpc_tr *t = g_list; t; t = t->next) {
         pthread_mutex_init(&t->call_lock, NULL);
-        /* With gRPC's fork support the child may keep using the channel,
-         * provided no call was in flight; otherwise the transport stays
-         * bound to the parent and fails in the child (see grpc_send). */
-        if (g_fork_support && t->fork_locked)
-            t->pid = getpid();
+        /* With gRPC's fork support, and no call in flight at fork(), the
+         * child may use gRPC, through a channel of its own (see
+         * grpc_send); otherwise it fails without touching gRPC. */
+        t->child_ok = g_fork_support && t->fork_locked;
     }
     pthread_mutex_init(&g_fork_lock, NULL);
 }
@@ -250,18 +253,33 @@ static void copy_response(grpc_tr *t, grpc_byte_buffer *bb,
     grpc_slice_unref(s);
 }
 
+static void open_channel(grpc_tr *t);
+
 /* ---- send --------------------------------------------------------------------- */
 
 static void grpc_send(void *tp, const uint8_t *body, size_t len,
                       uint64_t deadline_mono_ns, otelc__otlp_result *out) {
     grpc_tr *t = tp;
+    if (OTELC_UNLIKELY(getpid() != t->pid) && t->child_ok) {
+        /* A forked child with gRPC's fork support: the parent's channel
+         * and queue are left alone (they belong to the parent's gRPC
+         * state) and the child opens its own. */
+        t->child_ok = false;
+        t->reset_backoff = false;
+        open_channel(t);
+        if (!t->channel || !t->cq || !t->method)
+            t->pid = 0; /* stays unusable: fail below */
+    }
     if (OTELC_UNLIKELY(getpid() != t->pid)) {
         out->outcome = OTELC__OTLP_PERMANENT;
-        snprintf(out->detail, sizeof out->detail,
-                 "this process was forked from the one that created the "
-                 "gRPC channel, and gRPC fork support is off (set "
-                 "GRPC_ENABLE_FORK_SUPPORT=1 before otelc_init(), or use "
-                 "http/protobuf)");
+        snprintf(out->detail, sizeof out->detail, "%s",
+                 g_fork_support
+                     ? "this process was forked while a gRPC call was in "
+                       "flight; gRPC cannot be used in it"
+                     : "this process was forked from the one that created "
+                       "the gRPC channel, and gRPC fork support is off (set "
+                       "GRPC_ENABLE_FORK_SUPPORT=1 before otelc_init(), or "
+                       "use http/protobuf)");
         if (!t->fork_warned) {
             t->fork_warned = true;
             otelc__diag(OTELC_DIAG_ERROR, "otlp_grpc: %s; %s are dropped in "
@@ -427,6 +445,8 @@ static void grpc_tr_free(void *tp) {
             grpc_slice_unref(t->md[i].key);
             grpc_slice_unref(t->md[i].value);
         }
+        if (t->creds)
+            grpc_channel_credentials_release(t->creds);
         grpc_shutdown();
     }
     /* In a child without gRPC fork support the inherited gRPC objects are
@@ -506,6 +526,55 @@ static grpc_channel_credentials *make_creds(const otelc__otlp_config *cfg,
     return c;
 }
 
+/* Create the channel, its completion queue and the registered method
+ * from t->creds.  Called at creation, and again in a forked child when
+ * gRPC's fork support is on: the parent's channel does not work there. */
+static void open_channel(grpc_tr *t) {
+    const otelc__otlp_config *cfg = t->cfg;
+    grpc_arg args[6];
+    int nargs = 0;
+    args[nargs].type = GRPC_ARG_STRING;
+    args[nargs].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
+    args[nargs].value.string = (char *)cfg->user_agent;
+    nargs++;
+    /* Reconnect on the exporter's own scale (the worker retries 1 s to 5 s
+     * apart) rather than gRPC's default of up to two minutes. */
+    args[nargs].type = GRPC_ARG_INTEGER;
+    args[nargs].key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
+    args[nargs].value.integer = 1000;
+    nargs++;
+    args[nargs].type = GRPC_ARG_INTEGER;
+    args[nargs].key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
+    args[nargs].value.integer = 5000;
+    nargs++;
+    /* Retrying is the batch worker's job (one policy for every exporter). */
+    args[nargs].type = GRPC_ARG_INTEGER;
+    args[nargs].key = (char *)GRPC_ARG_ENABLE_RETRIES;
+    args[nargs].value.integer = 0;
+    nargs++;
+    /* A connection of our own, not one from gRPC's process-wide pool: the
+     * exporter owns its connection's lifetime, and a forked child's new
+     * channel must not pick up the parent's connection (whose socket it
+     * shares). */
+    args[nargs].type = GRPC_ARG_INTEGER;
+    args[nargs].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
+    args[nargs].value.integer = 1;
+    nargs++;
+    if (cfg->gzip) {
+        args[nargs].type = GRPC_ARG_INTEGER;
+        args[nargs].key = (char *)GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM;
+        args[nargs].value.integer = GRPC_COMPRESS_GZIP;
+        nargs++;
+    }
+    grpc_channel_args cargs = {(size_t)nargs, args};
+    t->channel = grpc_channel_create(cfg->target, t->creds, &cargs);
+    t->cq = grpc_completion_queue_create_for_pluck(NULL);
+    t->method = t->channel ? grpc_channel_register_call(
+                                 t->channel, t->sig->grpc_method, NULL, NULL)
+                           : NULL;
+    t->pid = getpid();
+}
+
 void *otelc__otlp_grpc_new(const otelc__otlp_config *cfg,
                            const otelc__otlp_signal *sig,
                            const otelc__otlp_transport_ops **ops) {
@@ -567,40 +636,8 @@ void *otelc__otlp_grpc_new(const otelc__otlp_config *cfg,
         grpc_tr_free(t);
         return NULL;
     }
-    grpc_arg args[5];
-    int nargs = 0;
-    args[nargs].type = GRPC_ARG_STRING;
-    args[nargs].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
-    args[nargs].value.string = (char *)cfg->user_agent;
-    nargs++;
-    /* Reconnect on the exporter's own scale (the worker retries 1 s to 5 s
-     * apart) rather than gRPC's default of up to two minutes. */
-    args[nargs].type = GRPC_ARG_INTEGER;
-    args[nargs].key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS;
-    args[nargs].value.integer = 1000;
-    nargs++;
-    args[nargs].type = GRPC_ARG_INTEGER;
-    args[nargs].key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS;
-    args[nargs].value.integer = 5000;
-    nargs++;
-    /* Retrying is the batch worker's job (one policy for every exporter). */
-    args[nargs].type = GRPC_ARG_INTEGER;
-    args[nargs].key = (char *)GRPC_ARG_ENABLE_RETRIES;
-    args[nargs].value.integer = 0;
-    nargs++;
-    if (cfg->gzip) {
-        args[nargs].type = GRPC_ARG_INTEGER;
-        args[nargs].key = (char *)GRPC_COMPRESSION_CHANNEL_DEFAULT_ALGORITHM;
-        args[nargs].value.integer = GRPC_COMPRESS_GZIP;
-        nargs++;
-    }
-    grpc_channel_args cargs = {(size_t)nargs, args};
-    t->channel = grpc_channel_create(cfg->target, creds, &cargs);
-    grpc_channel_credentials_release(creds);
-    t->cq = grpc_completion_queue_create_for_pluck(NULL);
-    t->method = t->channel ? grpc_channel_register_call(
-                                 t->channel, sig->grpc_method, NULL, NULL)
-                           : NULL;
+    t->creds = creds;
+    open_channel(t);
     if (!t->channel || !t->cq || !t->method) {
         otelc__diag(OTELC_DIAG_ERROR, "otlp_grpc: cannot create a channel to "
                                       "%s",
