@@ -10,7 +10,9 @@
  *
  * Depends only on the public headers (include/), as samplers/ must.
  */
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,40 +173,112 @@ OTELC_API void otelc_sampler_should_sample(const otelc_sampler *s,
     }
 }
 
+/* The SDK's fast path: the built-in samplers decide from the parent and
+ * the trace id alone, so the span start need not build the full parameter
+ * block.  -1 tells the caller to use otelc_sampler_should_sample(). */
+int otelc__sampler_fast(const otelc_sampler *s,
+                        const otelc_span_context *parent,
+                        const uint8_t *trace_id);
+int otelc__sampler_fast(const otelc_sampler *s,
+                        const otelc_span_context *parent,
+                        const uint8_t *trace_id) {
+    for (;;) {
+        switch (s->k) {
+        case K_ON:
+            return OTELC_SAMPLING_RECORD_AND_SAMPLE;
+        case K_OFF:
+            return OTELC_SAMPLING_DROP;
+        case K_RATIO:
+            return (be64(trace_id + 8) >> 1) < s->threshold
+                       ? OTELC_SAMPLING_RECORD_AND_SAMPLE
+                       : OTELC_SAMPLING_DROP;
+        case K_PARENT:
+            if (parent && otelc_span_context_is_valid(parent))
+                return otelc_span_context_is_sampled(parent)
+                           ? OTELC_SAMPLING_RECORD_AND_SAMPLE
+                           : OTELC_SAMPLING_DROP;
+            s = s->root;
+            continue;
+        default:
+            return -1;
+        }
+    }
+}
+
 /* ---- configuration ------------------------------------------------------------ */
+
+/*
+ * The choice, in order:
+ *   1. OTEL_TRACES_SAMPLER set: that sampler, with OTEL_TRACES_SAMPLER_ARG
+ *      as the ratio of the *traceidratio ones.
+ *   2. TRACE_SAMPLING_RATE=r set (the guide's name) and
+ *      OTEL_TRACES_SAMPLER_ARG set: parentbased_traceidratio with the
+ *      argument (the OTEL_ name wins over the guide's).
+ *   3. TRACE_SAMPLING_RATE=r set: parentbased_traceidratio(r).
+ *   4. parentbased_always_on (the specification's default).
+ * The configuration loader has already validated the names and
+ * TRACE_SAMPLING_RATE (a number in [0, 1]) and reported conflicts once;
+ * OTEL_TRACES_SAMPLER_ARG is checked here because its meaning depends on
+ * the sampler.
+ */
+
+/* strtod in the C locale: an application in a locale with a decimal comma
+ * must still read "0.25" as a quarter. */
+static locale_t g_c_locale;
+static pthread_once_t g_c_locale_once = PTHREAD_ONCE_INIT;
+static void make_c_locale(void) {
+    g_c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+static double c_strtod(const char *s, char **end) {
+    pthread_once(&g_c_locale_once, make_c_locale);
+    return g_c_locale ? strtod_l(s, end, g_c_locale) : strtod(s, end);
+}
 
 static double ratio_arg(const char *sampler_name) {
     const char *arg = otelc_config_get("OTEL_TRACES_SAMPLER_ARG", NULL);
     if (!arg || !arg[0])
         return 1.0;
     char *end;
-    double v = strtod(arg, &end);
+    double v = c_strtod(arg, &end);
     while (*end == ' ' || *end == '\t')
         end++;
     if (end == arg || *end || isnan(v) || v < 0 || v > 1) {
+        /* Shown on one line, however the value was written. */
+        char shown[64];
+        size_t n = 0;
+        for (const char *c = arg; *c && n < sizeof shown - 4; c++)
+            shown[n++] = (unsigned char)*c < 0x20 || *c == '"' ? '?' : *c;
+        if (strlen(arg) > n) {
+            memcpy(shown + n, "...", 3);
+            n += 3;
+        }
+        shown[n] = '\0';
         otelc__diag(OTELC_DIAG_WARN,
                     "OTEL_TRACES_SAMPLER_ARG=\"%s\" is not a ratio in [0, 1] "
                     "for %s; using 1.0",
-                    arg, sampler_name);
+                    shown, sampler_name);
         return 1.0;
     }
     return v;
 }
 
+static bool is_set(const char *name, const char **value) {
+    otelc_config_source src = OTELC_CONFIG_DEFAULT;
+    *value = otelc_config_get(name, &src);
+    return src != OTELC_CONFIG_DEFAULT && *value && (*value)[0];
+}
+
 OTELC_API otelc_sampler *otelc_sampler_from_config(void) {
-    otelc_config_source src;
-    const char *name = otelc_config_get("OTEL_TRACES_SAMPLER", &src);
-    if (src == OTELC_CONFIG_DEFAULT) {
-        /* The guide's TRACE_SAMPLING_RATE applies only when the standard
-         * variable is not set (the config loader reports the conflict). */
-        otelc_config_source rsrc;
-        const char *rate = otelc_config_get("TRACE_SAMPLING_RATE", &rsrc);
-        if (rsrc != OTELC_CONFIG_DEFAULT && rate && rate[0])
-            return otelc_sampler_parentbased(
-                otelc_sampler_traceidratio(strtod(rate, NULL)));
+    const char *name, *rate, *arg;
+    if (!is_set("OTEL_TRACES_SAMPLER", &name)) {
+        if (is_set("TRACE_SAMPLING_RATE", &rate)) {
+            double r = is_set("OTEL_TRACES_SAMPLER_ARG", &arg)
+                           ? ratio_arg("parentbased_traceidratio")
+                           : c_strtod(rate, NULL);
+            return otelc_sampler_parentbased(otelc_sampler_traceidratio(r));
+        }
+        name = "parentbased_always_on";
     }
-    if (!name || !strcmp(name, "parentbased_always_on"))
-        return otelc_sampler_parentbased(otelc_sampler_always_on());
     if (!strcmp(name, "always_on"))
         return otelc_sampler_always_on();
     if (!strcmp(name, "always_off"))
@@ -216,5 +290,6 @@ OTELC_API otelc_sampler *otelc_sampler_from_config(void) {
     if (!strcmp(name, "parentbased_traceidratio"))
         return otelc_sampler_parentbased(
             otelc_sampler_traceidratio(ratio_arg(name)));
+    /* parentbased_always_on, and anything a newer table might allow. */
     return otelc_sampler_parentbased(otelc_sampler_always_on());
 }

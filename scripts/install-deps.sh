@@ -13,17 +13,18 @@ profile=${1:-build}
 
 build_pkgs=(
   gcc make cmake pkg-config
-  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler
+  libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcriterion-dev
   libgrpc-dev nanopb libnanopb-dev python3-protobuf
   libcurl4-openssl-dev libmicrohttpd-dev zlib1g-dev
 )
 test_pkgs=(
-  libcriterion-dev
+
   prometheus python3-prometheus-client
   python3-thrift thrift-compiler
   rsyslog python3-aiosmtpd
   openssl gzip
   clang libclang-rt-14-dev
+  locales
 )
 bench_pkgs=(valgrind)
 

@@ -23,7 +23,9 @@
  * and on a retryable failure retries with exponential backoff (1 s, x1.5,
  * at most 5 s, +-20% jitter, at least the server's retry-after) until the
  * export deadline: now + export_timeout, or the shutdown deadline if
- * sooner.  Items that cannot be exported are counted by reason.
+ * sooner.  Items that cannot be exported are counted by reason, except
+ * those an exporter that splits a batch into several requests reports as
+ * already delivered (ctx->delivered_items): they count as exported.
  *
  * Deadlines.  flush() and shutdown() wait on a futex with the caller's
  * deadline and return by then whatever the exporter does.  A shutdown that
@@ -96,6 +98,7 @@ struct otelc__batcher {
         dropped_rejected, export_calls, export_failures, export_retries;
 
     otelc__fork_hook fork_hook;
+    otelc__ratelimit fail_rl; /* export failure diagnostics */
 };
 
 static otelc__ratelimit g_drop_rl;
@@ -198,6 +201,43 @@ bool otelc__batcher_push(otelc__batcher *b, void *item) {
     return ring_push(b, r, item);
 }
 
+bool otelc__batcher_push_wait(otelc__batcher *b, void *item,
+                              uint64_t deadline, bool *waited) {
+    *waited = false;
+    if (OTELC_UNLIKELY(atomic_load_explicit(&b->shut, memory_order_relaxed))) {
+        add_shutdown_drop(b);
+        return false;
+    }
+    otelc__thread *t = otelc__thread_get();
+    if (OTELC_UNLIKELY(!t))
+        return false;
+    ring *r = otelc__slot_find(t, b->id);
+    if (OTELC_UNLIKELY(!r))
+        return otelc__batcher_push_slow(b, t, item);
+    /* This thread is the ring's only producer, so room seen here is still
+     * there at the push.  While full: wake the worker and sleep a little
+     * (50 us, doubling to 1 ms); at the deadline ring_push drops and
+     * counts as usual. */
+    uint64_t sleep_ns = 50000;
+    for (;;) {
+        uint64_t tl = atomic_load_explicit(&r->tail, memory_order_relaxed);
+        if (tl - atomic_load_explicit(&r->head, memory_order_acquire) <
+                r->cap ||
+            otelc__mono_ns() >= deadline)
+            return ring_push(b, r, item);
+        if (atomic_load(&b->shut)) {
+            add_shutdown_drop(b);
+            return false;
+        }
+        *waited = true;
+        wake_worker(b);
+        struct timespec ts = {0, (long)sleep_ns};
+        nanosleep(&ts, NULL);
+        if (sleep_ns < 1000000)
+            sleep_ns *= 2;
+    }
+}
+
 /* ---- worker side ---------------------------------------------------------------------- */
 
 static uint64_t queue_depth(otelc__batcher *b) {
@@ -252,18 +292,27 @@ static uint64_t effective_deadline(otelc__batcher *b, uint64_t d) {
     return d;
 }
 
+/* Count a batch that is given up: the items the exporter reported as
+ * already delivered (a split batch) are exported, the rest dropped. */
+static void give_up(otelc__batcher *b, size_t n, uint64_t delivered,
+                    _Atomic uint64_t *reason) {
+    add(&b->exported, delivered);
+    add(reason, n - delivered);
+}
+
 static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
     uint64_t deadline = otelc__mono_ns() +
                         (uint64_t)b->cfg.export_timeout_ms * 1000000u;
     uint64_t backoff_ms = 1000;
+    uint64_t delivered = 0; /* items of this batch already at the receiver */
     atomic_store(&b->inflight, n);
     for (uint32_t attempt = 1;; attempt++) {
         uint64_t d = effective_deadline(b, deadline);
         if (otelc__mono_ns() >= d) {
             if (!atomic_load(&b->abandoned))
-                add(atomic_load(&b->stop_req) ? &b->dropped_shutdown
-                                              : &b->dropped_export,
-                    n);
+                give_up(b, n, delivered,
+                        atomic_load(&b->stop_req) ? &b->dropped_shutdown
+                                                  : &b->dropped_export);
             break;
         }
         otelc_export_context ctx = {d, 0, 0, attempt};
@@ -282,11 +331,13 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
             break;
         }
         add(&b->export_failures, 1);
+        if (ctx.delivered_items > delivered)
+            delivered = ctx.delivered_items > n ? n : ctx.delivered_items;
         if (r != OTELC_EXPORT_RETRYABLE) {
-            add(&b->dropped_export, n);
-            otelc__diag(OTELC_DIAG_WARN,
-                        "%s: export failed permanently; %zu items dropped",
-                        b->name, n);
+            give_up(b, n, delivered, &b->dropped_export);
+            otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
+                        "%s: export failed permanently; %llu items dropped",
+                        b->name, (unsigned long long)(n - delivered));
             break;
         }
         /* Jitter of +-20% keeps many processes from retrying in lockstep. */
@@ -297,13 +348,13 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
         uint64_t until = otelc__mono_ns() + wait_ms * 1000000u;
         d = effective_deadline(b, deadline);
         if (until >= d) {
-            add(atomic_load(&b->stop_req) ? &b->dropped_shutdown
-                                          : &b->dropped_export,
-                n);
-            otelc__diag(OTELC_DIAG_WARN,
+            give_up(b, n, delivered,
+                    atomic_load(&b->stop_req) ? &b->dropped_shutdown
+                                              : &b->dropped_export);
+            otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
                         "%s: export still failing after %u attempt(s) and the "
-                        "export deadline is near; %zu items dropped",
-                        b->name, attempt, n);
+                        "export deadline is near; %llu items dropped",
+                        b->name, attempt, (unsigned long long)(n - delivered));
             break;
         }
         otelc__diag(OTELC_DIAG_DEBUG, "%s: retryable export failure; retry %u "

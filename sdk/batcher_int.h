@@ -52,6 +52,11 @@ bool otelc__batcher_push_slow(otelc__batcher *b, otelc__thread *t, void *item);
 /* Push an item from any thread; never blocks.  false = dropped (full queue
  * or shut down); the drop is counted. */
 bool otelc__batcher_push(otelc__batcher *b, void *item);
+/* Push, waiting (with short sleeps, never past `deadline`) while this
+ * thread's ring is full.  *waited tells whether it had to wait.  false =
+ * dropped and counted, as otelc__batcher_push. */
+bool otelc__batcher_push_wait(otelc__batcher *b, void *item,
+                              uint64_t deadline_mono_ns, bool *waited);
 
 otelc_status otelc__batcher_flush(otelc__batcher *b, uint64_t deadline);
 otelc_status otelc__batcher_shutdown(otelc__batcher *b, uint64_t deadline);

@@ -3,21 +3,43 @@
  *
  * Precedence: defaults < .env < environment < options set in code.  Each
  * layer's value is validated before it replaces the layer below, so a bad
- * value falls back to the next valid one, and the diagnostic says which.
- * Values are normalised (booleans to "true"/"false", enums to lower case,
- * sizes to bytes) so every reader sees one spelling.
+ * value falls back to the next valid one.  An empty value counts as unset
+ * (the specification says an empty environment variable MUST be treated
+ * like an unset one), so `NAME=` never overrides anything.
  *
- * The loaded configuration is an immutable snapshot.  It is built on first
- * use (from .env and the environment) or by otelc_init() (with options),
- * and dropped by otelc_shutdown().  Components copy what they need when they
- * are created, so nothing reads the configuration on a hot path.
+ * Values are normalised so every reader sees one spelling: booleans to
+ * "true"/"false", integers and sizes to plain decimal (sizes in bytes),
+ * doubles to the shortest text that reads back to the same number, enums
+ * and list members to the spelling of the table, lists without blanks and
+ * duplicates, URL schemes to lower case.
+ *
+ * Diagnostics.  Loading collects its complaints and emits them only after
+ * every layer is applied, for two reasons: OTEL_LOG_LEVEL (from any layer)
+ * filters them, and each line can say what is really used instead (a bad
+ * .env value overridden by a good environment value says so).  Every line
+ * has the shape
+ *     [file:line: ]NAME="value" <reason>; using <fallback>
+ * with secret values (headers, passwords, DSNs, URL user info) redacted.
+ * A line already emitted by an earlier load in this process is not
+ * repeated: the configuration is loaded lazily on first use and again by
+ * otelc_init(), and the operator should hear about a problem once.
+ *
+ * The loaded configuration is an immutable snapshot, built on first use or
+ * by otelc_init() (with options) and dropped by otelc_shutdown().
+ * Components copy what they need when they are created, so nothing reads
+ * the configuration on a hot path.  g_lock guards the snapshot pointer,
+ * the said-before set and the OTEL_LOG_LEVEL bookkeeping; diagnostics are
+ * emitted after it is released.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "sdk/config_int.h"
 #include "sdk/span_int.h"
@@ -59,7 +81,7 @@ typedef struct cfg_snapshot {
     cfg_value v[OTELC_CFG__COUNT];
 } cfg_snapshot;
 
-/* Options set in code: name/value pairs already validated. */
+/* Options set in code: values already validated and normalised. */
 struct otelc_options {
     char *values[OTELC_CFG__COUNT];
     char *env_file;
@@ -71,20 +93,121 @@ struct otelc_options {
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static cfg_snapshot *g_cfg;
+/* True while the diagnostics level is the one OTEL_LOG_LEVEL asked for, so
+ * a later load without OTEL_LOG_LEVEL restores the default. */
+static bool g_level_from_cfg;
+/* Hashes of loader diagnostics already emitted (see the file comment). */
+static uint64_t g_said[256];
+static size_t g_said_count;
+
+/* ---- numbers in the C locale ----------------------------------------------------- */
+
+/* strtod and printf follow LC_NUMERIC: an application that calls
+ * setlocale(LC_ALL, "") in a German locale would read "0.5" as 0.  Parse
+ * and format in the C locale (uselocale is per thread). */
+static locale_t g_c_locale;
+static pthread_once_t g_c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void) {
+    g_c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* (locale_t)0 when it cannot be created: then the global locale is used. */
+static locale_t c_locale(void) {
+    pthread_once(&g_c_locale_once, make_c_locale);
+    return g_c_locale;
+}
+
+/* A plain decimal number: [+-] digits [. digits] [e [+-] digits], with at
+ * least one digit before the exponent.  No hex, inf or nan. */
+static bool decimal_syntax(const char *s, const char **end) {
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    size_t digits = 0;
+    while (isdigit((unsigned char)*p)) {
+        p++;
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            p++;
+            digits++;
+        }
+    }
+    if (!digits)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        const char *q = p + 1;
+        if (*q == '+' || *q == '-')
+            q++;
+        if (!isdigit((unsigned char)*q))
+            return false;
+        while (isdigit((unsigned char)*q))
+            q++;
+        p = q;
+    }
+    *end = p;
+    return true;
+}
+
+/* Parse a prefix of s as a decimal number in the C locale. */
+static bool c_strtod(const char *s, double *out, const char **end) {
+    const char *e;
+    if (!decimal_syntax(s, &e))
+        return false;
+    locale_t loc = c_locale();
+    errno = 0;
+    char *pe;
+    double v = loc ? strtod_l(s, &pe, loc) : strtod(s, &pe);
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return false; /* overflow; underflow to 0 or a denormal is fine */
+    if (pe != e || !isfinite(v))
+        return false;
+    *out = v;
+    *end = e;
+    return true;
+}
+
+/* A whole string (blanks around allowed) as a decimal number. */
+static bool parse_number(const char *s, double *out) {
+    while (isspace((unsigned char)*s))
+        s++;
+    const char *end;
+    if (!c_strtod(s, out, &end))
+        return false;
+    while (isspace((unsigned char)*end))
+        end++;
+    return *end == '\0';
+}
+
+/* The shortest "%.*g" text that reads back to exactly v, C locale. */
+static void format_double(char *buf, size_t size, double v) {
+    locale_t loc = c_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, size, "%.*g", prec, v);
+        double back;
+        if (parse_number(buf, &back) && back == v)
+            break;
+    }
+    if (loc)
+        uselocale(old);
+}
 
 /* ---- validation ---------------------------------------------------------------- */
 
+/* Find s[0..n) among the "|"-separated choices (case-insensitive); on a
+ * match, *canon and *canon_len give the spelling of the table. */
 static bool choice_match(const char *choices, const char *s, size_t n,
-                         char *canon, size_t canon_size) {
+                         const char **canon, size_t *canon_len) {
     const char *c = choices;
     while (*c) {
         const char *e = strchr(c, '|');
         size_t cl = e ? (size_t)(e - c) : strlen(c);
         if (cl == n && !strncasecmp(c, s, n)) {
-            if (canon && cl < canon_size) {
-                memcpy(canon, c, cl);
-                canon[cl] = '\0';
-            }
+            *canon = c;
+            *canon_len = cl;
             return true;
         }
         if (!e)
@@ -94,21 +217,27 @@ static bool choice_match(const char *choices, const char *s, size_t n,
     return false;
 }
 
-static bool parse_bool(const char *s, bool *out) {
+/* Booleans.  The specification allows only "true" and "false" for OTEL_
+ * variables; the guide's variables come from Python settings files where
+ * 1/0, yes/no and on/off are common, so those are accepted too. */
+static bool parse_bool(const char *s, bool strict, bool *out) {
     static const char *const t[] = {"true", "1", "yes", "on"};
     static const char *const f[] = {"false", "0", "no", "off"};
-    char buf[16];
+    char buf[8];
     size_t n = 0;
     while (isspace((unsigned char)*s))
         s++;
-    while (*s && !isspace((unsigned char)*s) && n < sizeof buf - 1)
+    while (*s && !isspace((unsigned char)*s)) {
+        if (n == sizeof buf - 1)
+            return false;
         buf[n++] = *s++;
+    }
     buf[n] = '\0';
     while (isspace((unsigned char)*s))
         s++;
     if (*s)
         return false;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < (strict ? 1u : 4u); i++) {
         if (otelc__streq_nocase(buf, t[i])) {
             *out = true;
             return true;
@@ -121,32 +250,40 @@ static bool parse_bool(const char *s, bool *out) {
     return false;
 }
 
+/* Sizes: a decimal number of bytes with an optional binary multiple:
+ * K, M, G or T, optionally followed by "i" and/or "B" ("10MB", "512K",
+ * "1GiB", "1.5 M", "4096B").  K means 1024, as in the guide's default
+ * (10485760 = 10 MB).  Fractions of a byte are dropped. */
 static bool parse_size(const char *s, int64_t *out) {
     while (isspace((unsigned char)*s))
         s++;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0 || isnan(v))
+    if (*s == '-' || *s == '+')
+        return false;
+    double v;
+    const char *end;
+    if (!c_strtod(s, &v, &end))
         return false;
     while (isspace((unsigned char)*end))
         end++;
     double mult = 1;
+    bool unit = true;
     switch (toupper((unsigned char)*end)) {
-    case 'K': mult = 1024.0; end++; break;
-    case 'M': mult = 1024.0 * 1024; end++; break;
-    case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
-    case 'B': break;
-    case '\0': break;
-    default: return false;
+    case 'K': mult = 1024.0; break;
+    case 'M': mult = 1024.0 * 1024; break;
+    case 'G': mult = 1024.0 * 1024 * 1024; break;
+    case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
+    default: unit = false;
     }
-    if (toupper((unsigned char)*end) == 'I')
+    if (unit) {
         end++;
-    if (toupper((unsigned char)*end) == 'B')
+        if (*end == 'i' || *end == 'I')
+            end++;
+    }
+    if (*end == 'b' || *end == 'B')
         end++;
     while (isspace((unsigned char)*end))
         end++;
-    if (*end || v * mult > 9.2e18)
+    if (*end || v < 0 || v * mult >= 9.2e18)
         return false;
     *out = (int64_t)(v * mult);
     return true;
@@ -161,24 +298,34 @@ static int hexval(char c) {
     return -1;
 }
 
-/* Percent-decode [s, s+n) into a new string; NULL on a bad escape. */
-static char *pct_decode(const char *s, size_t n) {
+/* Percent-decode [s, s+n) into a new string.  NULL with *err set on a bad
+ * escape ("%", "%4", "%zz") or on %00, which a C string cannot carry. */
+static char *pct_decode(const char *s, size_t n, const char **err) {
     char *d = malloc(n + 1), *o = d;
-    if (!d)
+    if (!d) {
+        *err = "out of memory";
         return NULL;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            int h, l;
-            if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 ||
-                (l = hexval(s[i + 2])) < 0) {
-                free(d);
-                return NULL;
-            }
-            *o++ = (char)(h << 4 | l);
-            i += 2;
-        } else {
+        if (s[i] != '%') {
             *o++ = s[i];
+            continue;
         }
+        int h, l;
+        if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 ||
+            (l = hexval(s[i + 2])) < 0) {
+            free(d);
+            *err = "has a bad percent-encoding (a % must be followed by two "
+                   "hex digits)";
+            return NULL;
+        }
+        if (!h && !l) {
+            free(d);
+            *err = "has a percent-encoded NUL (%00)";
+            return NULL;
+        }
+        *o++ = (char)(h << 4 | l);
+        i += 2;
     }
     *o = '\0';
     return d;
@@ -187,6 +334,9 @@ static char *pct_decode(const char *s, size_t n) {
 bool otelc__parse_kv_list(const char *s,
                           void (*fn)(const char *k, const char *v, void *arg),
                           void *arg, const char **err) {
+    const char *dummy;
+    if (!err)
+        err = &dummy;
     /* Two passes: validate everything first, so a malformed list has no
      * effect at all (the specification: discard the whole value). */
     for (int pass = 0; pass < 2; pass++) {
@@ -203,28 +353,26 @@ bool otelc__parse_kv_list(const char *s,
             if (blank)
                 goto next; /* tolerate "a=b,,c=d" and trailing commas */
             if (!eq) {
-                if (err)
-                    *err = "a member has no '='";
+                *err = "has a member without '='";
                 return false;
             }
+            /* Blanks around keys and values are optional white space, as
+             * in W3C baggage; encoded ones (%20) are kept. */
             kt = otelc__strdup_trim(p, (size_t)(eq - p));
             vt = otelc__strdup_trim(eq + 1, n - (size_t)(eq - p) - 1);
             if (!kt || !vt || !kt[0]) {
                 free(kt);
                 free(vt);
-                if (err)
-                    *err = "a member has an empty key";
+                *err = "has a member with an empty key";
                 return false;
             }
-            k = pct_decode(kt, strlen(kt));
-            v = pct_decode(vt, strlen(vt));
+            k = pct_decode(kt, strlen(kt), err);
+            v = k ? pct_decode(vt, strlen(vt), err) : NULL;
             free(kt);
             free(vt);
             if (!k || !v) {
                 free(k);
                 free(v);
-                if (err)
-                    *err = "bad percent-encoding";
                 return false;
             }
             if (pass == 1 && fn)
@@ -240,16 +388,106 @@ bool otelc__parse_kv_list(const char *s,
     return true;
 }
 
-/* Validate `raw` for setting `id`.  On success returns a normalised copy;
- * on failure returns NULL and a reason. */
-static char *validate(otelc__cfg_id id, const char *raw, const char **why) {
+/* HTTP header names are tokens (RFC 9110 5.6.2); values must not carry
+ * control characters, or a decoded %0D%0A would inject a header. */
+static bool is_tchar(unsigned char c) {
+    return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+typedef struct header_check {
+    const char *why;
+} header_check;
+
+static void check_header(const char *k, const char *v, void *arg) {
+    header_check *hc = arg;
+    for (const unsigned char *c = (const unsigned char *)k; *c; c++)
+        if (!is_tchar(*c))
+            hc->why = "has a header name that is not an HTTP token";
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+        if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+            hc->why = "has a header value with a control character";
+}
+
+/* Why `t` is not an http(s) URL with a host, or NULL when it is one. */
+static const char *url_problem(const char *t) {
+    const char *p;
+    if (!strncasecmp(t, "http://", 7))
+        p = t + 7;
+    else if (!strncasecmp(t, "https://", 8))
+        p = t + 8;
+    else
+        return "is not a URL starting with http:// or https://";
+    for (const unsigned char *c = (const unsigned char *)t; *c; c++)
+        if (*c <= 0x20 || *c == 0x7f)
+            return "contains a blank or control character";
+    size_t alen = strcspn(p, "/?#");
+    const char *at = NULL;
+    for (const char *c = p; c < p + alen; c++)
+        if (*c == '@')
+            at = c;
+    const char *host = at ? at + 1 : p, *aend = p + alen;
+    const char *port = NULL;
+    if (host < aend && *host == '[') {
+        const char *rb = memchr(host, ']', (size_t)(aend - host));
+        if (!rb || rb == host + 1)
+            return "has a malformed [IPv6] host";
+        for (const char *c = host + 1; c < rb; c++)
+            if (!isxdigit((unsigned char)*c) && *c != ':' && *c != '.')
+                return "has a malformed [IPv6] host";
+        if (rb + 1 < aend) {
+            if (rb[1] != ':')
+                return "has text after the [IPv6] host";
+            port = rb + 2;
+        }
+    } else {
+        const char *colon = memchr(host, ':', (size_t)(aend - host));
+        const char *hend = colon ? colon : aend;
+        if (hend == host)
+            return "has no host";
+        for (const char *c = host; c < hend; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("-._~%", *c) &&
+                !((unsigned char)*c & 0x80))
+                return "has a character not allowed in a host name";
+        if (colon)
+            port = colon + 1;
+    }
+    if (port) {
+        long v = 0;
+        const char *c = port;
+        for (; c < aend && isdigit((unsigned char)*c) && v <= 65535; c++)
+            v = v * 10 + (*c - '0');
+        if (c == port || c != aend || v < 1 || v > 65535)
+            return "has a port that is not a number in 1..65535";
+    }
+    return NULL;
+}
+
+const char *otelc__printable(const char *s, char *buf, size_t size);
+
+/* Format a table bound: integers without a decimal point. */
+static void fmt_bound(char *buf, size_t size, double v) {
+    if (v == floor(v) && fabs(v) < 1e18)
+        snprintf(buf, size, "%lld", (long long)v);
+    else
+        format_double(buf, size, v);
+}
+
+/* Validate `raw` (not blank) for setting `id`.  Returns a normalised copy,
+ * or NULL with the reason in why[].  A LIST that is only partly understood
+ * returns the understood part and also fills why[] (a warning). */
+static char *validate(int id, const char *raw, char *why, size_t why_size) {
     const cfg_def *d = &g_defs[id];
-    char buf[64];
+    char buf[64], lo[32], hi[32];
+    why[0] = '\0';
+    fmt_bound(lo, sizeof lo, d->min);
+    fmt_bound(hi, sizeof hi, d->max);
     switch (d->type) {
     case T_BOOL: {
-        bool b;
-        if (!parse_bool(raw, &b)) {
-            *why = "is not a boolean (true/false)";
+        bool b, strict = !strncmp(d->name, "OTEL_", 5);
+        if (!parse_bool(raw, strict, &b)) {
+            snprintf(why, why_size, "is not a boolean (%s)",
+                     strict ? "true or false"
+                            : "true/false, 1/0, yes/no or on/off");
             return NULL;
         }
         return otelc__strdup(b ? "true" : "false");
@@ -257,11 +495,11 @@ static char *validate(otelc__cfg_id id, const char *raw, const char **why) {
     case T_INT: {
         int64_t v;
         if (!otelc__parse_i64(raw, &v)) {
-            *why = "is not an integer";
+            snprintf(why, why_size, "is not an integer");
             return NULL;
         }
         if ((double)v < d->min || (double)v > d->max) {
-            *why = "is out of range";
+            snprintf(why, why_size, "is outside %s..%s", lo, hi);
             return NULL;
         }
         snprintf(buf, sizeof buf, "%lld", (long long)v);
@@ -270,11 +508,13 @@ static char *validate(otelc__cfg_id id, const char *raw, const char **why) {
     case T_SIZE: {
         int64_t v;
         if (!parse_size(raw, &v)) {
-            *why = "is not a size (bytes, or a number with K, M or G)";
+            snprintf(why, why_size,
+                     "is not a size (bytes, or a number with K, M, G or T "
+                     "such as 512K, 10MB or 1GiB)");
             return NULL;
         }
         if ((double)v < d->min || (double)v > d->max) {
-            *why = "is out of range";
+            snprintf(why, why_size, "is outside %s..%s bytes", lo, hi);
             return NULL;
         }
         snprintf(buf, sizeof buf, "%lld", (long long)v);
@@ -282,77 +522,91 @@ static char *validate(otelc__cfg_id id, const char *raw, const char **why) {
     }
     case T_DOUBLE: {
         double v;
-        if (!otelc__parse_double(raw, &v)) {
-            *why = "is not a number";
+        if (!parse_number(raw, &v)) {
+            snprintf(why, why_size, "is not a number");
             return NULL;
         }
         if (v < d->min || v > d->max) {
-            *why = "is out of range";
+            snprintf(why, why_size, "is outside [%s, %s]", lo, hi);
             return NULL;
         }
-        return otelc__strdup_trim(raw, strlen(raw));
+        if (v == 0)
+            v = 0; /* no "-0" */
+        format_double(buf, sizeof buf, v);
+        return otelc__strdup(buf);
     }
     case T_ENUM: {
-        char *t = otelc__strdup_trim(raw, strlen(raw));
-        if (!t)
-            return NULL;
-        char canon[64];
-        if (!choice_match(d->choices, t, strlen(t), canon, sizeof canon)) {
-            free(t);
-            *why = "is not one of the accepted values";
+        size_t n = strlen(raw);
+        while (n && isspace((unsigned char)raw[n - 1]))
+            n--;
+        while (n && isspace((unsigned char)*raw)) {
+            raw++;
+            n--;
+        }
+        const char *canon;
+        size_t cl;
+        if (!choice_match(d->choices, raw, n, &canon, &cl)) {
+            snprintf(why, why_size, "is not one of %s", d->choices);
             return NULL;
         }
-        free(t);
-        return otelc__strdup(canon);
+        return otelc__strndup(canon, cl);
     }
     case T_LIST: {
-        /* Unknown members are reported and skipped; the rest is kept. */
-        size_t n = strlen(raw);
+        /* Unknown members are reported and skipped; the rest is kept, in
+         * order, without duplicates (the specification). */
+        size_t n = strlen(raw), o = 0, wl = 0;
         char *out = malloc(n + 1);
         if (!out)
             return NULL;
-        size_t o = 0;
         const char *p = raw;
-        while (*p) {
+        for (;;) {
             const char *e = strchr(p, ',');
             size_t l = e ? (size_t)(e - p) : strlen(p);
-            char *m = otelc__strdup_trim(p, l);
-            if (m && m[0]) {
-                char canon[64];
-                if (choice_match(d->choices, m, strlen(m), canon,
-                                 sizeof canon)) {
-                    /* Duplicates are removed (the specification). */
-                    bool dup = false;
-                    size_t cl = strlen(canon);
-                    for (const char *q = out; q < out + o;) {
-                        const char *qe = memchr(q, ',', (size_t)(out + o - q));
-                        size_t ql = qe ? (size_t)(qe - q) : (size_t)(out + o - q);
-                        if (ql == cl && !memcmp(q, canon, cl))
-                            dup = true;
-                        q += ql + 1;
-                    }
-                    if (!dup) {
-                        if (o)
-                            out[o++] = ',';
-                        memcpy(out + o, canon, cl);
-                        o += cl;
-                    }
-                } else {
-                    otelc__diag(OTELC_DIAG_WARN,
-                                "%s: unknown value \"%s\" skipped (accepted: "
-                                "%s)",
-                                d->name, m, d->choices);
-                }
+            while (l && isspace((unsigned char)*p)) {
+                p++;
+                l--;
             }
-            free(m);
+            while (l && isspace((unsigned char)p[l - 1]))
+                l--;
+            const char *canon;
+            size_t cl;
+            if (l && choice_match(d->choices, p, l, &canon, &cl)) {
+                bool dup = false;
+                for (const char *q = out; q < out + o;) {
+                    const char *qe = memchr(q, ',', (size_t)(out + o - q));
+                    size_t ql = qe ? (size_t)(qe - q) : (size_t)(out + o - q);
+                    if (ql == cl && !memcmp(q, canon, cl))
+                        dup = true;
+                    q += ql + 1;
+                }
+                if (!dup) {
+                    if (o)
+                        out[o++] = ',';
+                    memcpy(out + o, canon, cl);
+                    o += cl;
+                }
+            } else if (l) {
+                char member[128], member_shown[256];
+                snprintf(member, sizeof member, "%.*s", (int)l, p);
+                int w = snprintf(why + wl, why_size - wl, "%s\"%s\"",
+                                 wl ? ", " : "names unknown ",
+                                 otelc__printable(member, member_shown,
+                                                  sizeof member_shown));
+                if (w > 0 && (size_t)w < why_size - wl)
+                    wl += (size_t)w;
+            }
             if (!e)
                 break;
             p = e + 1;
         }
         out[o] = '\0';
-        if (!o && strspn(raw, " \t,") != n) {
+        if (wl)
+            snprintf(why + wl, why_size - wl, " (accepted: %s)", d->choices);
+        if (!o) {
             free(out);
-            *why = "names nothing known";
+            if (!wl)
+                snprintf(why, why_size, "names nothing (accepted: %s)",
+                         d->choices);
             return NULL;
         }
         return out;
@@ -361,36 +615,28 @@ static char *validate(otelc__cfg_id id, const char *raw, const char **why) {
         char *t = otelc__strdup_trim(raw, strlen(raw));
         if (!t)
             return NULL;
-        if (!t[0])
-            return t;
-        const char *host = NULL;
-        if (!strncasecmp(t, "http://", 7))
-            host = t + 7;
-        else if (!strncasecmp(t, "https://", 8))
-            host = t + 8;
-        bool ok = host && *host && *host != '/' && *host != ':';
-        for (const char *c = t; ok && *c; c++)
-            if (isspace((unsigned char)*c) || iscntrl((unsigned char)*c))
-                ok = false;
-        if (!ok) {
+        const char *problem = url_problem(t);
+        if (problem) {
             free(t);
-            *why = "is not an http:// or https:// URL with a host";
+            snprintf(why, why_size, "%s", problem);
             return NULL;
         }
+        for (char *c = t; *c != ':'; c++)
+            *c = (char)tolower((unsigned char)*c);
         return t;
     }
     case T_HEADERS: {
         const char *err = NULL;
-        if (!otelc__parse_kv_list(raw, NULL, NULL, &err)) {
-            *why = err;
+        header_check hc = {NULL};
+        if (!otelc__parse_kv_list(raw, check_header, &hc, &err) || hc.why) {
+            snprintf(why, why_size, "%s", hc.why ? hc.why : err);
             return NULL;
         }
-        return otelc__strdup(raw);
+        return otelc__strdup_trim(raw, strlen(raw));
     }
-    case T_STRING:
-        return otelc__strdup(raw);
+    case T_STRING: return otelc__strdup(raw);
     }
-    *why = "has an unknown type";
+    snprintf(why, why_size, "has an unknown type");
     return NULL;
 }
 
@@ -403,6 +649,245 @@ static int find_id(const char *name) {
     return -1;
 }
 
+static bool is_blank(const char *s) {
+    while (isspace((unsigned char)*s))
+        s++;
+    return !*s;
+}
+
+/* ---- secrets ---------------------------------------------------------------------- */
+
+/* Values that must not reach logs: request headers (tokens), passwords,
+ * DSNs (they embed a key), and the user info of any URL. */
+static bool is_secret(int id) {
+    const char *n = g_defs[id].name;
+    size_t l = strlen(n);
+    static const char *const suffixes[] = {"_PASSWORD", "_SECRET", "_TOKEN",
+                                           "_DSN", "_API_KEY"};
+    if (g_defs[id].type == T_HEADERS || !strcmp(n, "SENTRY_DSN"))
+        return true;
+    for (size_t i = 0; i < OTELC_ARRAY_LEN(suffixes); i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (l >= sl && !strcmp(n + l - sl, suffixes[i]))
+            return true;
+    }
+    return false;
+}
+
+typedef struct redact_buf {
+    char *out;
+    size_t size, len;
+} redact_buf;
+
+static void redact_header(const char *k, const char *v, void *arg) {
+    (void)v;
+    redact_buf *r = arg;
+    int w = snprintf(r->out + r->len, r->size - r->len, "%s%s=<redacted>",
+                     r->len ? "," : "", k);
+    if (w > 0)
+        r->len = OTELC_MIN(r->size - 1, r->len + (size_t)w);
+}
+
+/* A printable form of value v of setting id: secrets replaced, header keys
+ * and URL hosts kept (they help and are not secret). */
+static const char *redacted(int id, const char *v, char *buf, size_t size) {
+    if (!v[0])
+        return v;
+    if (g_defs[id].type == T_HEADERS) {
+        redact_buf r = {buf, size, 0};
+        buf[0] = '\0';
+        if (otelc__parse_kv_list(v, redact_header, &r, NULL) && r.len)
+            return buf;
+        snprintf(buf, size, "<redacted, %zu bytes>", strlen(v));
+        return buf;
+    }
+    if (is_secret(id)) {
+        snprintf(buf, size, "<redacted, %zu bytes>", strlen(v));
+        return buf;
+    }
+    const char *scheme = strstr(v, "://");
+    if (scheme) {
+        const char *a = scheme + 3;
+        size_t alen = strcspn(a, "/?#");
+        const char *at = NULL;
+        for (const char *c = a; c < a + alen; c++)
+            if (*c == '@')
+                at = c;
+        if (at) {
+            snprintf(buf, size, "%.*s<redacted>%s", (int)(a - v), v, at);
+            return buf;
+        }
+    }
+    return v;
+}
+
+/* A value as a diagnostic shows it: on one line (control characters, '"'
+ * and '\\' escaped C-style) and at most about 200 bytes, so a multi-line
+ * .env value or a huge environment variable cannot break or flood the
+ * one-line-per-message diagnostics.  Returns buf. */
+const char *otelc__printable(const char *s, char *buf, size_t size);
+const char *otelc__printable(const char *s, char *buf, size_t size) {
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0, limit = size < 220 ? size : 220;
+    for (; *s && o + 8 < limit; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *esc = c == '\n'   ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '"'  ? "\\\""
+                          : c == '\\' ? "\\\\"
+                                      : NULL;
+        if (esc) {
+            buf[o++] = esc[0];
+            buf[o++] = esc[1];
+        } else if (c < 0x20 || c == 0x7f) {
+            buf[o++] = '\\';
+            buf[o++] = 'x';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        } else {
+            buf[o++] = (char)c;
+        }
+    }
+    if (*s && o + 4 <= size) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o < size ? o : size - 1] = '\0';
+    return buf;
+}
+
+/* redacted(), then printable(). */
+static const char *shown(int id, const char *v, char *buf, size_t size) {
+    char red[512];
+    return otelc__printable(redacted(id, v, red, sizeof red), buf, size);
+}
+
+/* ---- deferred diagnostics ---------------------------------------------------------- */
+
+typedef struct note {
+    otelc_diag_level level;
+    int id;     /* >= 0: "; using <fallback of id>" is appended at the end */
+    char *text; /* the message, or its part before "; using" */
+    struct note *next;
+} note;
+
+typedef struct note_list {
+    note *head, **tail;
+} note_list;
+
+static void add_note(note_list *l, otelc_diag_level level, int id,
+                     const char *fmt, ...) OTELC_PRINTF(4, 5);
+static void add_note(note_list *l, otelc_diag_level level, int id,
+                     const char *fmt, ...) {
+    note *n = calloc(1, sizeof *n);
+    if (!n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&n->text, fmt, ap) < 0)
+        n->text = NULL;
+    va_end(ap);
+    if (!n->text) {
+        free(n);
+        return;
+    }
+    n->level = level;
+    n->id = id;
+    *l->tail = n;
+    l->tail = &n->next;
+}
+
+static void free_notes(note *n) {
+    while (n) {
+        note *next = n->next;
+        free(n->text);
+        free(n);
+        n = next;
+    }
+}
+
+static const char *effective(const cfg_snapshot *s, int id) {
+    return s->v[id].str ? s->v[id].str : "";
+}
+
+/* What the configuration uses for `id` now, in words, for "; using ...". */
+static void fallback_text(const cfg_snapshot *s, int id, char *buf,
+                          size_t size) {
+    static const char *const from[] = {" (the default)", " (from .env)",
+                                       " (from the environment)",
+                                       " (set in code)"};
+    const char *rate = effective(s, OTELC_CFG_TRACE_SAMPLING_RATE);
+    if (id == OTELC_CFG_TRACES_SAMPLER &&
+        s->v[id].source == OTELC_CONFIG_DEFAULT && rate[0]) {
+        snprintf(buf, size,
+                 "\"parentbased_traceidratio\" with ratio %s from "
+                 "TRACE_SAMPLING_RATE",
+                 rate);
+        return;
+    }
+    if (id == OTELC_CFG_TRACE_SAMPLING_RATE && !rate[0]) {
+        snprintf(buf, size, "no value; the sampler is \"%s\"%s",
+                 effective(s, OTELC_CFG_TRACES_SAMPLER),
+                 from[s->v[OTELC_CFG_TRACES_SAMPLER].source]);
+        return;
+    }
+    const char *v = effective(s, id);
+    if (!v[0]) {
+        snprintf(buf, size, "no value (unset)");
+        return;
+    }
+    char red[512];
+    snprintf(buf, size, "\"%s\"%s", shown(id, v, red, sizeof red),
+             from[s->v[id].source]);
+}
+
+static uint64_t fnv1a(const char *s) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Finish the notes against the final snapshot and drop those already said
+ * by an earlier load.  Called with g_lock held. */
+static note *finish_notes(const cfg_snapshot *s, note *head) {
+    note *out = NULL, **tail = &out;
+    while (head) {
+        note *n = head;
+        head = head->next;
+        n->next = NULL;
+        if (n->id >= 0) {
+            char fb[700], *full;
+            fallback_text(s, n->id, fb, sizeof fb);
+            if (asprintf(&full, "%s; using %s", n->text, fb) >= 0) {
+                free(n->text);
+                n->text = full;
+            }
+        }
+        uint64_t h = fnv1a(n->text) ^ (uint64_t)n->level;
+        bool said = false;
+        for (size_t i = 0; i < g_said_count; i++)
+            if (g_said[i] == h)
+                said = true;
+        if (said) {
+            free_notes(n);
+            continue;
+        }
+        if (g_said_count < OTELC_ARRAY_LEN(g_said))
+            g_said[g_said_count++] = h;
+        *tail = n;
+        tail = &n->next;
+    }
+    return out;
+}
+
+static void emit_notes(note *n) {
+    for (note *i = n; i; i = i->next)
+        otelc__diag(i->level, "%s", i->text);
+    free_notes(n);
+}
+
 /* ---- loading ------------------------------------------------------------------- */
 
 static void snapshot_free(cfg_snapshot *s) {
@@ -413,24 +898,20 @@ static void snapshot_free(cfg_snapshot *s) {
     free(s);
 }
 
-static const char *effective(const cfg_snapshot *s, int id) {
-    return s->v[id].str ? s->v[id].str : "";
-}
-
-/* Offer a raw value from a layer; keep it only if valid. */
-static void offer(cfg_snapshot *s, int id, const char *raw,
+/* Offer a raw value from a layer; keep it only if valid.  `origin` is
+ * "file:line" for .env values. */
+static void offer(cfg_snapshot *s, note_list *notes, int id, const char *raw,
                   otelc_config_source src, const char *origin) {
-    const char *why = "is invalid";
-    char *v = validate((otelc__cfg_id)id, raw, &why);
-    if (!v) {
-        const char *fallback = effective(s, id);
-        otelc__diag(OTELC_DIAG_WARN, "%s%s%s=\"%s\" %s; using %s%s%s",
-                    origin ? origin : "", origin ? ": " : "", g_defs[id].name,
-                    raw, why, fallback[0] ? "\"" : "",
-                    fallback[0] ? fallback : "no value (unset)",
-                    fallback[0] ? "\"" : "");
+    if (is_blank(raw))
+        return; /* empty = unset: the layer below stays */
+    char why[512], red[512];
+    char *v = validate(id, raw, why, sizeof why);
+    if (why[0])
+        add_note(notes, OTELC_DIAG_WARN, id, "%s%s%s=\"%s\" %s",
+                 origin ? origin : "", origin ? ": " : "", g_defs[id].name,
+                 shown(id, raw, red, sizeof red), why);
+    if (!v)
         return;
-    }
     free(s->v[id].str);
     s->v[id].str = v;
     s->v[id].source = src;
@@ -438,8 +919,21 @@ static void offer(cfg_snapshot *s, int id, const char *raw,
 
 typedef struct dotenv_ctx {
     cfg_snapshot *s;
+    note_list *notes;
     const char *path;
 } dotenv_ctx;
+
+/* sdk/dotenv.c: the parser, with its complaints handed to us. */
+bool otelc__dotenv_parse_collect(const char *path,
+                                 void (*fn)(const char *name, const char *value,
+                                            int line, void *arg),
+                                 void (*err_fn)(const char *message, void *arg),
+                                 void *arg);
+
+static void on_dotenv_error(const char *message, void *arg) {
+    dotenv_ctx *c = arg;
+    add_note(c->notes, OTELC_DIAG_WARN, -1, "%s", message);
+}
 
 static void on_dotenv(const char *name, const char *value, int line,
                       void *arg) {
@@ -447,36 +941,53 @@ static void on_dotenv(const char *name, const char *value, int line,
     int id = find_id(name);
     if (id < 0)
         return; /* the application's own variables */
-    if (id == OTELC_CFG_ENV_FILE) {
-        otelc__diag(OTELC_DIAG_WARN, "%s:%d: OTELC_ENV_FILE cannot be set "
-                                     "inside a .env file; ignored",
-                    c->path, line);
-        return;
-    }
     char origin[512];
     snprintf(origin, sizeof origin, "%s:%d", c->path, line);
-    offer(c->s, id, value, OTELC_CONFIG_ENV_FILE, origin);
+    if (id == OTELC_CFG_ENV_FILE) {
+        /* The file to read cannot be chosen by the file being read. */
+        char v[256], path[256];
+        add_note(c->notes, OTELC_DIAG_WARN, -1,
+                 "%s: OTELC_ENV_FILE=\"%s\" cannot be set inside a .env file "
+                 "(only in the environment or in code); using \"%s\"",
+                 origin, otelc__printable(value, v, sizeof v),
+                 otelc__printable(c->path, path, sizeof path));
+        return;
+    }
+    offer(c->s, c->notes, id, value, OTELC_CONFIG_ENV_FILE, origin);
 }
 
-static void report_conflicts(const cfg_snapshot *s) {
+static void report_conflicts(const cfg_snapshot *s, note_list *notes) {
     /* Where an OTEL_ name and a guide name set one thing, the OTEL_ name
      * wins; say so once, at load. */
     if (s->v[OTELC_CFG_PROMETHEUS_PORT].source != OTELC_CONFIG_DEFAULT &&
         s->v[OTELC_CFG_METRICS_PORT].source != OTELC_CONFIG_DEFAULT &&
         strcmp(effective(s, OTELC_CFG_PROMETHEUS_PORT),
                effective(s, OTELC_CFG_METRICS_PORT)))
-        otelc__diag(OTELC_DIAG_WARN,
-                    "METRICS_PORT=%s ignored: OTEL_EXPORTER_PROMETHEUS_PORT=%s "
-                    "wins",
-                    effective(s, OTELC_CFG_METRICS_PORT),
-                    effective(s, OTELC_CFG_PROMETHEUS_PORT));
-    if (s->v[OTELC_CFG_TRACES_SAMPLER].source != OTELC_CONFIG_DEFAULT &&
-        s->v[OTELC_CFG_TRACE_SAMPLING_RATE].source != OTELC_CONFIG_DEFAULT)
-        otelc__diag(OTELC_DIAG_WARN,
-                    "TRACE_SAMPLING_RATE=%s ignored: OTEL_TRACES_SAMPLER=%s "
-                    "wins",
-                    effective(s, OTELC_CFG_TRACE_SAMPLING_RATE),
-                    effective(s, OTELC_CFG_TRACES_SAMPLER));
+        add_note(notes, OTELC_DIAG_WARN, -1,
+                 "METRICS_PORT=\"%s\" is ignored: "
+                 "OTEL_EXPORTER_PROMETHEUS_PORT=\"%s\" wins; using \"%s\"",
+                 effective(s, OTELC_CFG_METRICS_PORT),
+                 effective(s, OTELC_CFG_PROMETHEUS_PORT),
+                 effective(s, OTELC_CFG_PROMETHEUS_PORT));
+    if (s->v[OTELC_CFG_TRACE_SAMPLING_RATE].source == OTELC_CONFIG_DEFAULT)
+        return;
+    const char *rate = effective(s, OTELC_CFG_TRACE_SAMPLING_RATE);
+    if (s->v[OTELC_CFG_TRACES_SAMPLER].source != OTELC_CONFIG_DEFAULT)
+        add_note(notes, OTELC_DIAG_WARN, -1,
+                 "TRACE_SAMPLING_RATE=\"%s\" is ignored: "
+                 "OTEL_TRACES_SAMPLER=\"%s\" wins; using \"%s\"",
+                 rate, effective(s, OTELC_CFG_TRACES_SAMPLER),
+                 effective(s, OTELC_CFG_TRACES_SAMPLER));
+    else if (effective(s, OTELC_CFG_TRACES_SAMPLER_ARG)[0]) {
+        char arg[256];
+        add_note(notes, OTELC_DIAG_WARN, -1,
+                 "TRACE_SAMPLING_RATE=\"%s\" is ignored: "
+                 "OTEL_TRACES_SAMPLER_ARG=\"%s\" wins; using "
+                 "\"parentbased_traceidratio\" with that argument",
+                 rate,
+                 otelc__printable(effective(s, OTELC_CFG_TRACES_SAMPLER_ARG),
+                                  arg, sizeof arg));
+    }
 }
 
 static otelc_diag_level diag_level_of(const char *v) {
@@ -491,71 +1002,96 @@ static otelc_diag_level diag_level_of(const char *v) {
     return OTELC_DIAG_INFO;
 }
 
-static cfg_snapshot *build(const otelc_options *opts) {
+/* Build a snapshot from every layer.  Called with g_lock held; returns
+ * the diagnostics to emit once the lock is released. */
+static cfg_snapshot *build(const otelc_options *opts, note **out_notes) {
+    note_list notes = {NULL, &notes.head};
+    *out_notes = NULL;
     cfg_snapshot *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    /* OTEL_LOG_LEVEL first, from the environment, so that the rest of the
-     * loading is reported at the level the operator asked for. */
-    const char *ll = getenv("OTEL_LOG_LEVEL");
-    if (opts && opts->values[OTELC_CFG_LOG_LEVEL_SDK])
-        ll = opts->values[OTELC_CFG_LOG_LEVEL_SDK];
-    if (ll) {
-        char canon[16];
-        char *t = otelc__strdup_trim(ll, strlen(ll));
-        if (t && choice_match(g_defs[OTELC_CFG_LOG_LEVEL_SDK].choices, t,
-                              strlen(t), canon, sizeof canon))
-            otelc_diag_set_level(diag_level_of(canon));
-        free(t);
-    }
     for (int i = 0; i < OTELC_CFG__COUNT; i++) {
         if (g_defs[i].def[0])
             s->v[i].str = otelc__strdup(g_defs[i].def);
         s->v[i].source = OTELC_CONFIG_DEFAULT;
     }
-    /* .env: from code, else OTELC_ENV_FILE, else ./.env. */
-    const char *env_file = ".env";
-    if (getenv("OTELC_ENV_FILE"))
-        env_file = getenv("OTELC_ENV_FILE");
-    if (opts && opts->env_file_set)
+    /* .env: named in code, else by OTELC_ENV_FILE, else ./.env. */
+    const char *env_file = g_defs[OTELC_CFG_ENV_FILE].def;
+    bool named = false;
+    const char *e = getenv("OTELC_ENV_FILE");
+    if (e && !is_blank(e)) {
+        env_file = e;
+        named = true;
+    }
+    if (opts && opts->env_file_set) {
         env_file = opts->env_file ? opts->env_file : "";
+        named = true;
+    }
     if (env_file[0]) {
-        dotenv_ctx c = {s, env_file};
-        otelc__dotenv_parse(env_file, on_dotenv, &c);
+        char shown_path[256];
+        if (named && access(env_file, F_OK) != 0 && errno == ENOENT)
+            add_note(&notes, OTELC_DIAG_WARN, -1,
+                     "OTELC_ENV_FILE=\"%s\" names a file that does not "
+                     "exist; using the environment and defaults only",
+                     otelc__printable(env_file, shown_path, sizeof shown_path));
+        dotenv_ctx c = {s, &notes, env_file};
+        otelc__dotenv_parse_collect(env_file, on_dotenv, on_dotenv_error, &c);
     }
     for (int i = 0; i < OTELC_CFG__COUNT; i++) {
-        const char *e = getenv(g_defs[i].name);
-        if (e)
-            offer(s, i, e, OTELC_CONFIG_ENVIRONMENT, NULL);
+        const char *v = getenv(g_defs[i].name);
+        if (v)
+            offer(s, &notes, i, v, OTELC_CONFIG_ENVIRONMENT, NULL);
     }
-    if (opts)
+    if (opts) {
         for (int i = 0; i < OTELC_CFG__COUNT; i++)
             if (opts->values[i]) {
                 free(s->v[i].str);
                 s->v[i].str = otelc__strdup(opts->values[i]);
                 s->v[i].source = OTELC_CONFIG_CODE;
             }
-    otelc_diag_set_level(diag_level_of(effective(s, OTELC_CFG_LOG_LEVEL_SDK)));
-    report_conflicts(s);
+        if (opts->env_file_set) {
+            free(s->v[OTELC_CFG_ENV_FILE].str);
+            s->v[OTELC_CFG_ENV_FILE].str =
+                opts->env_file ? otelc__strdup(opts->env_file) : NULL;
+            s->v[OTELC_CFG_ENV_FILE].source = OTELC_CONFIG_CODE;
+        }
+    }
+    report_conflicts(s, &notes);
+    /* OTEL_LOG_LEVEL filters what follows, including the notes.  Left
+     * alone when unset, so otelc_diag_set_level() called by the
+     * application is not undone by a lazy load. */
+    if (s->v[OTELC_CFG_LOG_LEVEL_SDK].source != OTELC_CONFIG_DEFAULT) {
+        otelc_diag_set_level(
+            diag_level_of(effective(s, OTELC_CFG_LOG_LEVEL_SDK)));
+        g_level_from_cfg = true;
+    } else if (g_level_from_cfg) {
+        otelc_diag_set_level(
+            diag_level_of(effective(s, OTELC_CFG_LOG_LEVEL_SDK)));
+        g_level_from_cfg = false;
+    }
+    *out_notes = finish_notes(s, notes.head);
     return s;
 }
 
 static cfg_snapshot *current(void) {
+    note *notes = NULL;
     pthread_mutex_lock(&g_lock);
     if (!g_cfg)
-        g_cfg = build(NULL);
+        g_cfg = build(NULL, &notes);
     cfg_snapshot *s = g_cfg;
     pthread_mutex_unlock(&g_lock);
+    emit_notes(notes);
     return s;
 }
 
 void otelc__config_load(const otelc_options *opts) {
-    cfg_snapshot *s = build(opts);
+    note *notes = NULL;
     pthread_mutex_lock(&g_lock);
     cfg_snapshot *old = g_cfg;
-    g_cfg = s;
+    g_cfg = build(opts, &notes);
     pthread_mutex_unlock(&g_lock);
     snapshot_free(old);
+    emit_notes(notes);
 }
 
 void otelc__config_reset(void) {
@@ -582,7 +1118,7 @@ int64_t otelc__cfg_int(otelc__cfg_id id, int64_t fallback) {
 double otelc__cfg_double(otelc__cfg_id id, double fallback) {
     double v;
     const char *s = otelc__cfg_str(id);
-    return s[0] && otelc__parse_double(s, &v) ? v : fallback;
+    return s[0] && parse_number(s, &v) ? v : fallback;
 }
 
 bool otelc__cfg_bool(otelc__cfg_id id, bool fallback) {
@@ -632,18 +1168,22 @@ OTELC_API const char *otelc_config_get(const char *name,
 }
 
 OTELC_API void otelc_config_dump(FILE *out) {
-    static const char *const src[] = {"default", ".env", "environment",
-                                      "code"};
+    static const char *const src[] = {"default", ".env", "environment", "code"};
     cfg_snapshot *s = current();
     for (int i = 0; i < OTELC_CFG__COUNT; i++) {
         const char *v = s ? effective(s, i) : g_defs[i].def;
-        bool secret = i == OTELC_CFG_JAEGER_PASSWORD ||
-                      (i >= OTELC_CFG_OTLP_HEADERS &&
-                       i <= OTELC_CFG_OTLP_LOGS_HEADERS) ||
-                      i == OTELC_CFG_SENTRY_DSN;
-        fprintf(out, "%s=%s  # %s\n", g_defs[i].name,
-                secret && v[0] ? "<redacted>" : v,
-                src[s ? s->v[i].source : 0]);
+        char red[512];
+        /* One line per setting whatever the value holds. */
+        fprintf(out, "%s=", g_defs[i].name);
+        for (const char *c = redacted(i, v, red, sizeof red); *c; c++) {
+            if (*c == '\\')
+                fputs("\\\\", out);
+            else if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                fprintf(out, "\\x%02x", (unsigned char)*c);
+            else
+                fputc(*c, out);
+        }
+        fprintf(out, "  # %s\n", src[s ? s->v[i].source : 0]);
     }
 }
 
@@ -669,20 +1209,32 @@ OTELC_API otelc_status otelc_options_set(otelc_options *o, const char *name,
         return OTELC_EINVAL;
     int id = find_id(name);
     if (id < 0) {
-        otelc__diag(OTELC_DIAG_WARN, "otelc_options_set: unknown setting %s",
-                    name);
+        char shown_name[256];
+        otelc__diag(OTELC_DIAG_WARN,
+                    "otelc_options_set: unknown setting \"%s\"; ignored",
+                    otelc__printable(name, shown_name, sizeof shown_name));
         return OTELC_ENOTFOUND;
     }
     if (id == OTELC_CFG_ENV_FILE)
         return otelc_options_set_env_file(o, value);
-    const char *why = "is invalid";
-    char *v = validate((otelc__cfg_id)id, value, &why);
-    if (!v) {
-        otelc__diag(OTELC_DIAG_WARN,
-                    "otelc_options_set: %s=\"%s\" %s; setting unchanged", name,
-                    value, why);
-        return OTELC_ECONFIG;
+    if (is_blank(value)) {
+        /* Empty means unset, as in the environment: the code layer no
+         * longer sets this one. */
+        free(o->values[id]);
+        o->values[id] = NULL;
+        return OTELC_OK;
     }
+    char why[512], red[512];
+    char *v = validate(id, value, why, sizeof why);
+    if (why[0])
+        otelc__diag(OTELC_DIAG_WARN,
+                    "otelc_options_set: %s=\"%s\" %s; using %s", name,
+                    shown(id, value, red, sizeof red), why,
+                    v ? "the rest"
+                      : "the value from .env, the environment "
+                        "or the default");
+    if (!v)
+        return OTELC_ECONFIG;
     free(o->values[id]);
     o->values[id] = v;
     return OTELC_OK;
@@ -697,14 +1249,17 @@ OTELC_API otelc_status otelc_options_set_env_file(otelc_options *o,
                                                   const char *path) {
     if (!o)
         return OTELC_EINVAL;
+    char *copy = path && path[0] ? otelc__strdup(path) : NULL;
+    if (path && path[0] && !copy)
+        return OTELC_ENOMEM;
     free(o->env_file);
-    o->env_file = path && path[0] ? otelc__strdup(path) : NULL;
+    o->env_file = copy;
     o->env_file_set = true;
     return OTELC_OK;
 }
 
-OTELC_API otelc_status
-otelc_options_add_span_exporter(otelc_options *o, otelc_span_exporter *e) {
+OTELC_API otelc_status otelc_options_add_span_exporter(otelc_options *o,
+                                                       otelc_span_exporter *e) {
     if (!o || !e) {
         otelc_span_exporter_free(e);
         return OTELC_EINVAL;
@@ -748,4 +1303,12 @@ otelc_sampler *otelc__options_take_sampler(otelc_options *o) {
     otelc_sampler *s = o->sampler;
     o->sampler = NULL;
     return s;
+}
+
+/* For tests and the fuzz target: the normalised value the options hold for
+ * `name` (NULL when not set there). */
+const char *otelc__options_get(const otelc_options *o, const char *name);
+const char *otelc__options_get(const otelc_options *o, const char *name) {
+    int id = find_id(name);
+    return o && id >= 0 ? o->values[id] : NULL;
 }

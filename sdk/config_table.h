@@ -2,13 +2,20 @@
  * sdk/config_table.h - every setting otelc reads, in one table.
  *
  * X(id, name, type, default, min, max, choices, description)
- *   type     BOOL, INT (min..max), SIZE (bytes, K/M/G suffixes, min..max),
- *            DOUBLE (min..max), ENUM (one of choices, "|"-separated),
- *            LIST (comma-separated subset of choices), URL (http/https),
- *            HEADERS (k=v,k2=v2, percent-encoded), STRING.
- *   default  the value used when nothing sets it ("" = unset).
- * The README's configuration reference is generated from this table by
- * `otelc_config_dump()` and kept in sync by a test.
+ *   type     BOOL (OTEL_ names: true/false; others also 1/0, yes/no,
+ *            on/off), INT (min..max), SIZE (bytes, or a number with a
+ *            K/M/G/T binary multiple such as 512K, 10MB, 1GiB; min..max),
+ *            DOUBLE (min..max), ENUM (one of choices, "|"-separated,
+ *            case-insensitive), LIST (comma-separated subset of choices),
+ *            URL (http:// or https:// with a host and an optional port),
+ *            HEADERS (k=v,k2=v2, percent-encoded; values are secret),
+ *            STRING.
+ *   default  the value used when nothing sets it ("" = unset).  An empty
+ *            value in any layer also means unset.
+ * sdk/config.c validates and normalises every value; tests/config/
+ * test_config.c tests every entry with a good and a bad value by type, so
+ * a new line here is tested without further work.  docs/configuration.md
+ * lists every name (a test checks it).
  */
 /* clang-format off */
 #define OTELC_CONFIG_TABLE(X) \
@@ -29,13 +36,13 @@
  X(BSP_MAX_QUEUE_SIZE, "OTEL_BSP_MAX_QUEUE_SIZE", INT, "2048", 1, 16777216, "", "batch span processor: spans queued per producing thread before dropping") \
  X(BSP_MAX_EXPORT_BATCH_SIZE, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", INT, "512", 1, 16777216, "", "batch span processor: spans per export (at most the queue size)") \
  X(ATTRIBUTE_COUNT_LIMIT, "OTEL_ATTRIBUTE_COUNT_LIMIT", INT, "128", 0, 1048576, "", "attributes per span/event/link/log record") \
- X(ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 0, 2147483647, "", "characters per string attribute value (unset = no limit)") \
+ X(ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 1, 2147483647, "", "characters per string attribute value (unset = no limit)") \
  X(SPAN_ATTRIBUTE_COUNT_LIMIT, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", INT, "", 0, 1048576, "", "attributes per span (default OTEL_ATTRIBUTE_COUNT_LIMIT)") \
- X(SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 0, 2147483647, "", "characters per span attribute value (default OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)") \
+ X(SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", INT, "", 1, 2147483647, "", "characters per span attribute value (default OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)") \
  X(SPAN_EVENT_COUNT_LIMIT, "OTEL_SPAN_EVENT_COUNT_LIMIT", INT, "128", 0, 1048576, "", "events per span") \
  X(SPAN_LINK_COUNT_LIMIT, "OTEL_SPAN_LINK_COUNT_LIMIT", INT, "128", 0, 1048576, "", "links per span") \
- X(EVENT_ATTRIBUTE_COUNT_LIMIT, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", INT, "128", 0, 1048576, "", "attributes per span event") \
- X(LINK_ATTRIBUTE_COUNT_LIMIT, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", INT, "128", 0, 1048576, "", "attributes per span link") \
+ X(EVENT_ATTRIBUTE_COUNT_LIMIT, "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", INT, "", 0, 1048576, "", "attributes per span event (default OTEL_ATTRIBUTE_COUNT_LIMIT)") \
+ X(LINK_ATTRIBUTE_COUNT_LIMIT, "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", INT, "", 0, 1048576, "", "attributes per span link (default OTEL_ATTRIBUTE_COUNT_LIMIT)") \
  X(FILE_PATH, "OTELC_FILE_PATH", STRING, "otelc-traces.jsonl", 0, 0, "", "file exporter: OTLP-JSON lines output path") \
  /* --- OTLP exporter --- */ \
  X(OTLP_ENDPOINT, "OTEL_EXPORTER_OTLP_ENDPOINT", URL, "", 0, 0, "", "OTLP base endpoint (grpc default http://localhost:4317, http http://localhost:4318)") \
@@ -80,6 +87,7 @@
  X(JAEGER_TIMEOUT, "OTEL_EXPORTER_JAEGER_TIMEOUT", INT, "10000", 1, 86400000, "", "ms per Jaeger request") \
  X(JAEGER_USER, "OTEL_EXPORTER_JAEGER_USER", STRING, "", 0, 0, "", "Jaeger basic-auth user") \
  X(JAEGER_PASSWORD, "OTEL_EXPORTER_JAEGER_PASSWORD", STRING, "", 0, 0, "", "Jaeger basic-auth password") \
+ X(JAEGER_MAX_REQUEST_BYTES, "OTELC_JAEGER_MAX_REQUEST_BYTES", SIZE, "4194304", 1024, 1073741824LL, "", "largest Jaeger request body; bigger batches are split, a bigger span is dropped (K/M/G suffixes)") \
  /* --- metrics --- */ \
  X(METRICS_EXPORTER, "OTEL_METRICS_EXPORTER", LIST, "otlp", 0, 0, "otlp|prometheus|console|none", "metric exporters") \
  X(METRIC_EXPORT_INTERVAL, "OTEL_METRIC_EXPORT_INTERVAL", INT, "60000", 1, 86400000, "", "ms between periodic metric exports") \
@@ -109,6 +117,19 @@
  X(SYSLOG_HOST, "SYSLOG_HOST", STRING, "localhost", 0, 0, "", "syslog host (\"/dev/log\" for the local socket)") \
  X(SYSLOG_PORT, "SYSLOG_PORT", INT, "514", 1, 65535, "", "syslog port") \
  X(LOG_CORRELATION_ID, "LOG_CORRELATION_ID", BOOL, "true", 0, 0, "", "put the request id on log records") \
+ X(LOG_LEVELS, "LOG_LEVELS", STRING, "", 0, 0, "", "per-logger thresholds, name=LEVEL,... (a name also covers its dot-separated children)") \
+ X(LOG_SAMPLING, "LOG_SAMPLING", STRING, "", 0, 0, "", "per-level sampling, LEVEL=rate,... with rates in [0,1], e.g. DEBUG=0.1") \
+ X(LOG_ROTATE_GZIP, "LOG_ROTATE_GZIP", BOOL, "false", 0, 0, "", "gzip rotated log files (app.log.1.gz ... .N.gz)") \
+ X(LOG_ROTATE_DAILY, "LOG_ROTATE_DAILY", BOOL, "false", 0, 0, "", "also rotate the log file at local midnight") \
+ X(LOG_MAX_RECORD_SIZE, "LOG_MAX_RECORD_SIZE", SIZE, "1048576", 1024, 1073741824, "", "bytes of strings per log record; longer records are truncated (K/M/G suffixes)") \
+ X(LOG_QUEUE_FULL_WAIT_MS, "LOG_QUEUE_FULL_WAIT_MS", INT, "0", 0, 60000, "", "ms a record at LOG_QUEUE_FULL_WAIT_LEVEL or above waits for room in a full queue (0 = drop and count at once)") \
+ X(LOG_QUEUE_FULL_WAIT_LEVEL, "LOG_QUEUE_FULL_WAIT_LEVEL", ENUM, "ERROR", 0, 0, "TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL", "lowest level that waits when its queue is full") \
+ X(LOG_FATAL_FLUSH_TIMEOUT, "LOG_FATAL_FLUSH_TIMEOUT", INT, "5000", 0, 600000, "", "ms a FATAL record waits until every sink has it (0 = do not wait)") \
+ X(SYSLOG_PROTOCOL, "SYSLOG_PROTOCOL", ENUM, "udp", 0, 0, "udp|tcp", "syslog transport to a host (a path in SYSLOG_HOST uses a Unix socket)") \
+ X(SYSLOG_FACILITY, "SYSLOG_FACILITY", ENUM, "user", 0, 0, "kern|user|mail|daemon|auth|syslog|lpr|news|uucp|cron|authpriv|ftp|local0|local1|local2|local3|local4|local5|local6|local7", "syslog facility of log records") \
+ X(SYSLOG_MAX_MESSAGE_SIZE, "SYSLOG_MAX_MESSAGE_SIZE", SIZE, "8192", 480, 1048576, "", "bytes per syslog message; longer ones are cut") \
+ X(ELASTICSEARCH_URL, "ELASTICSEARCH_URL", URL, "", 0, 0, "", "Elasticsearch base URL; when set, log records are also sent to its _bulk API") \
+ X(ELASTICSEARCH_INDEX, "ELASTICSEARCH_INDEX", STRING, "application-logs", 0, 0, "", "Elasticsearch index of log records") \
  /* --- errors, alerts, performance --- */ \
  X(ERROR_TRACKING_ENABLED, "ERROR_TRACKING_ENABLED", BOOL, "true", 0, 0, "", "error tracking on/off") \
  X(SENTRY_DSN, "SENTRY_DSN", STRING, "", 0, 0, "", "Sentry DSN; errors are sent there when set") \

@@ -205,3 +205,26 @@ OTELC_API otelc_scope otelc_baggage_attach(const otelc_baggage *baggage) {
     const otelc_context *ctx = t->depth ? t->stack[t->depth - 1].ctx : NULL;
     return push(t, span, ctx, baggage, false);
 }
+
+/* ---- request ids ------------------------------------------------------------ */
+
+OTELC_API void otelc_request_id_set(const char *id) {
+    otelc__thread *t = otelc__thread_get();
+    if (!t)
+        return;
+    if (!id) {
+        t->request_id[0] = '\0';
+        return;
+    }
+    size_t n = strlen(id);
+    if (n >= sizeof t->request_id)
+        n = otelc__utf8_prefix(id, sizeof t->request_id - 1,
+                               sizeof t->request_id - 1);
+    memcpy(t->request_id, id, n);
+    t->request_id[n] = '\0';
+}
+
+OTELC_API const char *otelc_request_id_current(void) {
+    otelc__thread *t = otelc__tls;
+    return t && t->request_id[0] ? t->request_id : NULL;
+}

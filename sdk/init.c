@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "sdk/config_int.h"
+#include "sdk/log_int.h"
 #include "sdk/span_int.h"
 
 size_t otelc__options_take_exporters(otelc_options *o,
@@ -63,7 +64,10 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_sampler *sampler = otelc__options_take_sampler(opts);
     otelc_tracer_provider *p = otelc_tracer_provider_new(NULL, sampler);
     if (!p) {
+        /* Not initialised: forget the options' values too, as shutdown
+         * would. */
         g_initialized = false;
+        otelc__config_reset();
         pthread_mutex_unlock(&g_lock);
         otelc_options_free(opts);
         return OTELC_ENOMEM;
@@ -92,6 +96,8 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_options_free(opts);
     g_provider = p;
     otelc_tracer_provider_set_global(p);
+    /* Logs: sinks and exporters from configuration; loggers turn on. */
+    otelc__log_start(p->resource);
     otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
                                   "processors=%u",
                 otelc_resource_service_name(p->resource),
@@ -112,8 +118,17 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
     g_initialized = false;
     otelc_tracer_provider_set_global(NULL);
     otelc_status st = OTELC_OK;
+    /* Logs first: the last records (often the reason for exiting) reach
+     * the local sinks fast; the traces get the rest of the deadline. */
+    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    if (otelc__log_stop(deadline) != OTELC_OK)
+        st = OTELC_ETIMEDOUT;
+    uint64_t now = otelc__mono_ns();
+    timeout_ms = now < deadline ? (uint32_t)((deadline - now) / 1000000u) : 0;
     if (p) {
-        st = otelc_tracer_provider_shutdown(p, timeout_ms);
+        otelc_status ts = otelc_tracer_provider_shutdown(p, timeout_ms);
+        if (ts != OTELC_OK)
+            st = ts;
         retired *r = malloc(sizeof *r);
         if (r) {
             r->provider = p;
@@ -130,7 +145,13 @@ OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     pthread_mutex_lock(&g_lock);
     otelc_tracer_provider *p = g_provider;
     pthread_mutex_unlock(&g_lock);
-    return p ? otelc_tracer_provider_force_flush(p, timeout_ms) : OTELC_OK;
+    uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
+    otelc_status ls = otelc__log_flush_until(deadline);
+    uint64_t now = otelc__mono_ns();
+    timeout_ms = now < deadline ? (uint32_t)((deadline - now) / 1000000u) : 0;
+    otelc_status ts =
+        p ? otelc_tracer_provider_force_flush(p, timeout_ms) : OTELC_OK;
+    return ts != OTELC_OK ? ts : ls;
 }
 
 OTELC_API bool otelc_is_initialized(void) {

@@ -1,8 +1,15 @@
 /*
  * sdk/limits.c - span limits from configuration.
  *
- * The model-specific variable (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT) wins over
- * the general one (OTEL_ATTRIBUTE_COUNT_LIMIT), as the specification says.
+ * A model-specific variable wins over the general one, as the
+ * specification says (common/README.md, "Attribute Limits"):
+ * OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT and
+ * OTEL_LINK_ATTRIBUTE_COUNT_LIMIT each fall back to
+ * OTEL_ATTRIBUTE_COUNT_LIMIT (128 by default), and
+ * OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT to
+ * OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT (no limit by default).  A value length
+ * of 0 means "no limit" in otelc_span_limits, so the loader accepts only
+ * lengths from 1 up.
  */
 #include "sdk/config_int.h"
 #include "sdk/span_int.h"
@@ -23,9 +30,9 @@ void otelc__span_limits_from_config(otelc_span_limits *l) {
     l->link_count =
         clamp_u32(otelc__cfg_int(OTELC_CFG_SPAN_LINK_COUNT_LIMIT, 128));
     l->event_attribute_count =
-        clamp_u32(otelc__cfg_int(OTELC_CFG_EVENT_ATTRIBUTE_COUNT_LIMIT, 128));
+        clamp_u32(otelc__cfg_int(OTELC_CFG_EVENT_ATTRIBUTE_COUNT_LIMIT, count));
     l->link_attribute_count =
-        clamp_u32(otelc__cfg_int(OTELC_CFG_LINK_ATTRIBUTE_COUNT_LIMIT, 128));
+        clamp_u32(otelc__cfg_int(OTELC_CFG_LINK_ATTRIBUTE_COUNT_LIMIT, count));
 }
 
 OTELC_API otelc_span_limits otelc_span_limits_default(void) {

@@ -26,6 +26,9 @@ struct otelc_resource {
 
 static otelc_resource g_noop_resource;
 
+/* sdk/config.c: a value made fit for a one-line diagnostic. */
+const char *otelc__printable(const char *s, char *buf, size_t size);
+
 otelc_resource *otelc__resource_noop(void) { return &g_noop_resource; }
 
 static int find(const otelc_resource *r, const char *key) {
@@ -119,11 +122,13 @@ static otelc_resource *build(const otelc_attribute *extra, size_t n) {
 
     const char *env = otelc__cfg_str(OTELC_CFG_RESOURCE_ATTRIBUTES);
     const char *err = NULL;
+    char shown[256];
     if (env[0] && !otelc__parse_kv_list(env, on_env_attr, r, &err))
         otelc__diag(OTELC_DIAG_ERROR,
-                    "OTEL_RESOURCE_ATTRIBUTES=\"%s\" is malformed (%s); the "
-                    "whole value is ignored",
-                    env, err ? err : "syntax");
+                    "OTEL_RESOURCE_ATTRIBUTES=\"%s\" %s; using none of its "
+                    "attributes (a malformed value is discarded whole)",
+                    otelc__printable(env, shown, sizeof shown),
+                    err ? err : "is malformed");
     const char *svc = otelc__cfg_str(OTELC_CFG_SERVICE_NAME);
     if (svc[0])
         set_str(r, "service.name", svc);
@@ -140,7 +145,9 @@ static otelc_resource *build(const otelc_attribute *extra, size_t n) {
     return r;
 }
 
-OTELC_API otelc_resource *otelc_resource_default(void) { return build(NULL, 0); }
+OTELC_API otelc_resource *otelc_resource_default(void) {
+    return build(NULL, 0);
+}
 
 OTELC_API otelc_resource *otelc_resource_new(const otelc_attribute *attrs,
                                              size_t count) {

@@ -55,16 +55,7 @@ static void span_free_blocks(otelc_span *s) {
     s->blocks = NULL;
 }
 
-/* Put a clean record on the calling thread's free list (owner only).  The
- * pool never trims itself: it holds at most as many records as the thread
- * ever had in flight at once, which the queue sizes bound, and trimming
- * under load would turn every span into a malloc/free pair. */
-static inline void pool_put_local(otelc__thread *t, otelc_span *s) {
-    s->next = t->free_list;
-    t->free_list = s;
-}
-
-static void push_returned(otelc__thread *owner, otelc_span *head,
+void otelc__push_returned(otelc__thread *owner, otelc_span *head,
                           otelc_span *tail) {
     otelc_span *old = atomic_load_explicit(&owner->returned,
                                            memory_order_relaxed);
@@ -89,9 +80,9 @@ void otelc__span_recycle(otelc_span *s) {
     span_clear(s);
     otelc__thread *t = otelc__tls;
     if (OTELC_LIKELY(s->owner == t))
-        pool_put_local(t, s);
+        otelc__pool_put_local(t, s);
     else
-        push_returned(s->owner, s, s);
+        otelc__push_returned(s->owner, s, s);
 }
 
 void otelc__span_release_batch(otelc_span **spans, size_t n) {
@@ -108,7 +99,7 @@ void otelc__span_release_batch(otelc_span **spans, size_t n) {
         span_clear(s);
         if (s->owner != owner) {
             if (head)
-                push_returned(owner, head, tail);
+                otelc__push_returned(owner, head, tail);
             owner = s->owner;
             head = tail = s;
         } else {
@@ -117,12 +108,12 @@ void otelc__span_release_batch(otelc_span **spans, size_t n) {
         }
     }
     if (head)
-        push_returned(owner, head, tail);
+        otelc__push_returned(owner, head, tail);
 }
 
 /* Refill the free list from the return stack or the heap.  Not inline: the
  * common case is a non-empty free list. */
-static otelc_span *pool_refill(otelc__thread *t) {
+otelc_span *otelc__pool_refill(otelc__thread *t) {
     otelc_span *s = atomic_exchange_explicit(&t->returned, NULL,
                                              memory_order_acquire);
     if (s) {
@@ -139,35 +130,11 @@ static otelc_span *pool_refill(otelc__thread *t) {
     return s;
 }
 
-otelc_span *otelc__span_alloc(otelc__thread *t);
-otelc_span *otelc__span_alloc(otelc__thread *t) {
-    otelc_span *s = t->free_list;
-    if (OTELC_LIKELY(s != NULL)) {
-        otelc_span *n = s->next;
-        t->free_list = n;
-        /* The next record was last touched by a worker on another core:
-         * start pulling the lines a span start writes while this one is
-         * being filled in. */
-        if (n) {
-            const char *p = (const char *)n;
-            for (int i = 0; i < 6; i++)
-                __builtin_prefetch(p + i * OTELC_CACHELINE, 1);
-        }
-        return s;
-    }
-    return pool_refill(t);
-}
-
 /* ---- arena ------------------------------------------------------------------ */
 
-static void *arena_alloc(otelc_span *s, size_t size) {
-    size = (size + 7) & ~(size_t)7;
-    if (OTELC_LIKELY(size <= s->arena_left)) {
-        void *p = s->arena;
-        s->arena += size;
-        s->arena_left -= (uint32_t)size;
-        return p;
-    }
+/* Spill: a new heap block for the arena (rare, out of line). */
+static __attribute__((noinline)) void *arena_spill(otelc_span *s,
+                                                   size_t size) {
     size_t bsize = size > 2048 ? size : 2048;
     otelc__arena_block *b = malloc(sizeof *b + bsize);
     if (!b)
@@ -180,13 +147,56 @@ static void *arena_alloc(otelc_span *s, size_t size) {
     return b->data;
 }
 
-static const char *arena_strn(otelc_span *s, const char *str, size_t len) {
+static inline __attribute__((always_inline)) void *arena_alloc(otelc_span *s,
+                                                                size_t size) {
+    size = (size + 7) & ~(size_t)7;
+    if (OTELC_LIKELY(size <= s->arena_left)) {
+        void *p = s->arena;
+        s->arena += size;
+        s->arena_left -= (uint32_t)size;
+        return p;
+    }
+    return arena_spill(s, size);
+}
+
+/* Copy n bytes; short strings (most keys and values) without a libc call:
+ * two overlapping fixed-size moves that the compiler turns into loads and
+ * stores. */
+static inline __attribute__((always_inline)) void copy_small(char *d,
+                                                             const char *src,
+                                                             size_t n) {
+    if (n >= 8 && n <= 16) {
+        memcpy(d, src, 8);
+        memcpy(d + n - 8, src + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(d, src, 4);
+        memcpy(d + n - 4, src + n - 4, 4);
+    } else {
+        memcpy(d, src, n);
+    }
+}
+
+static inline __attribute__((always_inline)) const char *
+arena_strn(otelc_span *s, const char *str, size_t len) {
     char *d = arena_alloc(s, len + 1);
-    if (!d)
+    if (OTELC_UNLIKELY(!d))
         return NULL;
-    memcpy(d, str, len);
+    copy_small(d, str, len);
     d[len] = '\0';
     return d;
+}
+
+/* A copy of an attribute key with its length (capped at 0xffff) stored in
+ * the two bytes before it, for fast duplicate checks in attrs_set(). */
+static inline const char *arena_key(otelc_span *s, const char *key,
+                                    size_t klen, uint16_t l16) {
+    char *d = arena_alloc(s, klen + 3);
+    if (OTELC_UNLIKELY(!d))
+        return NULL;
+    memcpy(d, &l16, 2);
+    copy_small(d + 2, key, klen);
+    d[klen + 2] = '\0';
+    return d + 2;
 }
 
 /* Length of an input string value: explicit len, else strlen. */
@@ -264,8 +274,16 @@ static bool attrs_set(otelc_span *s, otelc_attribute **arr, uint32_t *count,
                       const otelc_value *v, uint32_t max_len) {
     size_t klen = strlen(key);
     otelc_attribute *a = *arr;
+    uint16_t l16 = klen > 0xffff ? 0xffff : (uint16_t)klen;
     for (uint32_t i = 0; i < *count; i++) {
-        if (a[i].key[0] == key[0] && strcmp(a[i].key, key) == 0)
+        /* Keys copied by arena_key() carry their length just before them:
+         * compare lengths and first bytes before any string compare. */
+        const char *k = a[i].key;
+        uint16_t kl;
+        memcpy(&kl, k - 2, 2);
+        if (kl != l16 || k[0] != key[0])
+            continue;
+        if (l16 == 0xffff ? strcmp(k, key) == 0 : memcmp(k, key, klen) == 0)
             return copy_value(s, &a[i].value, v, max_len);
     }
     if (*count >= limit)
@@ -283,7 +301,7 @@ static bool attrs_set(otelc_span *s, otelc_attribute **arr, uint32_t *count,
         *cap = ncap;
     }
     otelc_attribute *e = &a[*count];
-    if (!(e->key = arena_strn(s, key, klen)) ||
+    if (!(e->key = arena_key(s, key, klen, l16)) ||
         !copy_value(s, &e->value, v, max_len))
         return false;
     (*count)++;
@@ -346,15 +364,23 @@ static inline bool writable(const otelc_span *s) {
     return s && s->recording && !s->ended;
 }
 
-OTELC_API void otelc_span_set_attribute(otelc_span *s, const char *key,
-                                        const otelc_value *v) {
-    if (!writable(s) || !key || !key[0] || !v || v->type == OTELC_VALUE_NONE)
+/* Set one attribute on a span already known to be writable. */
+static void set_attr(otelc_span *s, const char *key, const otelc_value *v) {
+    if (OTELC_UNLIKELY(!key || !key[0]))
         return;
     const otelc_span_limits *l = &s->tracer->provider->limits;
-    if (!attrs_set(s, (otelc_attribute **)&s->d.attributes,
-                   &s->d.attribute_count, &s->attr_cap, l->attribute_count,
-                   key, v, l->attribute_value_length))
+    if (OTELC_UNLIKELY(!attrs_set(s, (otelc_attribute **)&s->d.attributes,
+                                  &s->d.attribute_count, &s->attr_cap,
+                                  l->attribute_count, key, v,
+                                  l->attribute_value_length)))
         s->d.dropped_attribute_count++;
+}
+
+OTELC_API void otelc_span_set_attribute(otelc_span *s, const char *key,
+                                        const otelc_value *v) {
+    if (!writable(s) || !v || v->type == OTELC_VALUE_NONE)
+        return;
+    set_attr(s, key, v);
 }
 
 OTELC_API void otelc_span_set_attributes(otelc_span *s,
@@ -363,7 +389,8 @@ OTELC_API void otelc_span_set_attributes(otelc_span *s,
     if (!writable(s) || !attrs)
         return;
     for (size_t i = 0; i < n; i++)
-        otelc_span_set_attribute(s, attrs[i].key, &attrs[i].value);
+        if (attrs[i].value.type != OTELC_VALUE_NONE)
+            set_attr(s, attrs[i].key, &attrs[i].value);
 }
 
 OTELC_API void otelc_span_set_attribute_str(otelc_span *s, const char *key,
@@ -371,7 +398,7 @@ OTELC_API void otelc_span_set_attribute_str(otelc_span *s, const char *key,
     if (!writable(s))
         return;
     otelc_value v = {OTELC_VALUE_STRING, 0, {.s = value ? value : ""}};
-    otelc_span_set_attribute(s, key, &v);
+    set_attr(s, key, &v);
 }
 
 OTELC_API void otelc_span_set_attribute_str_n(otelc_span *s, const char *key,
@@ -381,7 +408,7 @@ OTELC_API void otelc_span_set_attribute_str_n(otelc_span *s, const char *key,
     /* len 0 means "use strlen" on input, so an empty value goes as "". */
     otelc_value v = {OTELC_VALUE_STRING, (uint32_t)len,
                      {.s = len ? value : ""}};
-    otelc_span_set_attribute(s, key, &v);
+    set_attr(s, key, &v);
 }
 
 OTELC_API void otelc_span_set_attribute_int(otelc_span *s, const char *key,
@@ -389,7 +416,7 @@ OTELC_API void otelc_span_set_attribute_int(otelc_span *s, const char *key,
     if (!writable(s))
         return;
     otelc_value v = {OTELC_VALUE_INT, 0, {.i = value}};
-    otelc_span_set_attribute(s, key, &v);
+    set_attr(s, key, &v);
 }
 
 OTELC_API void otelc_span_set_attribute_double(otelc_span *s, const char *key,
@@ -397,7 +424,7 @@ OTELC_API void otelc_span_set_attribute_double(otelc_span *s, const char *key,
     if (!writable(s))
         return;
     otelc_value v = {OTELC_VALUE_DOUBLE, 0, {.d = value}};
-    otelc_span_set_attribute(s, key, &v);
+    set_attr(s, key, &v);
 }
 
 OTELC_API void otelc_span_set_attribute_bool(otelc_span *s, const char *key,
@@ -405,7 +432,7 @@ OTELC_API void otelc_span_set_attribute_bool(otelc_span *s, const char *key,
     if (!writable(s))
         return;
     otelc_value v = {OTELC_VALUE_BOOL, 0, {.b = value}};
-    otelc_span_set_attribute(s, key, &v);
+    set_attr(s, key, &v);
 }
 
 OTELC_API void otelc_span_add_event_at(otelc_span *s, const char *name,
@@ -517,10 +544,13 @@ OTELC_API void otelc_span_set_error(otelc_span *s, const char *fmt, ...) {
     if (!writable(s))
         return;
     char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt ? fmt : "", ap);
-    va_end(ap);
+    buf[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+    }
     otelc_span_set_status(s, OTELC_STATUS_ERROR, buf);
 }
 

@@ -2,9 +2,16 @@
  * sdk/span_copy.c - deep copy of an ended span into one allocation, for
  * exporters (and tests) that keep spans beyond the export call.
  *
- * Two passes over the span: the first sums the bytes needed, the second
- * copies into one block laid out as [header][arrays][strings].  One free()
- * releases everything.
+ * Two passes over the span run the same code: the sizing pass (cursor with
+ * no memory) only sums the bytes needed, with the alignment each piece
+ * gets; the copying pass fills one block laid out in the same order.  One
+ * free() releases everything, and nothing in the copy points into the
+ * original, except the scope and resource, which belong to the provider
+ * and are shared on purpose (they outlive every span of the provider).
+ *
+ * Every string keeps its byte length, so string and bytes values with
+ * embedded NULs survive, and every copied string is NUL-terminated.  NULL
+ * strings in the source (hand-built span data) become "".
  */
 #include <stdalign.h>
 #include <stdlib.h>
@@ -26,10 +33,16 @@ static void *take(cursor *c, size_t n, size_t align) {
 static const char *str(cursor *c, const char *s, size_t n) {
     char *d = take(c, n + 1, 1);
     if (d) {
-        memcpy(d, s, n);
+        if (s && n)
+            memcpy(d, s, n);
         d[n] = '\0';
     }
     return d;
+}
+
+/* A NUL-terminated source string (NULL = ""). */
+static const char *cstr(cursor *c, const char *s) {
+    return str(c, s, s ? strlen(s) : 0);
 }
 
 static void value(cursor *c, otelc_value *dst, const otelc_value *src) {
@@ -38,31 +51,40 @@ static void value(cursor *c, otelc_value *dst, const otelc_value *src) {
     switch (src->type) {
     case OTELC_VALUE_STRING:
     case OTELC_VALUE_BYTES: {
-        const char *s = str(c, src->u.s, src->len);
-        if (dst)
+        uint32_t n = src->u.s ? src->len : 0;
+        const char *s = str(c, src->u.s, n);
+        if (dst) {
             dst->u.s = s;
+            dst->len = n;
+        }
         break;
     }
     case OTELC_VALUE_STRING_ARRAY: {
-        const char **a = take(c, sizeof(char *) * src->len, alignof(char *));
-        for (uint32_t i = 0; i < src->len; i++) {
-            const char *s = str(c, src->u.sa[i], strlen(src->u.sa[i]));
+        uint32_t n = src->u.sa ? src->len : 0;
+        const char **a = take(c, sizeof(char *) * n, alignof(char *));
+        for (uint32_t i = 0; i < n; i++) {
+            const char *s = cstr(c, src->u.sa[i]);
             if (a)
                 a[i] = s;
         }
-        if (dst)
+        if (dst) {
             dst->u.sa = a;
+            dst->len = n;
+        }
         break;
     }
     case OTELC_VALUE_BOOL_ARRAY:
     case OTELC_VALUE_INT_ARRAY:
     case OTELC_VALUE_DOUBLE_ARRAY: {
         size_t el = src->type == OTELC_VALUE_BOOL_ARRAY ? sizeof(bool) : 8;
-        void *a = take(c, el * src->len, 8);
-        if (a && src->len)
-            memcpy(a, src->u.ia, el * src->len);
-        if (dst)
+        uint32_t n = src->u.ia ? src->len : 0;
+        void *a = take(c, el * n, 8);
+        if (a && n)
+            memcpy(a, src->u.ia, el * n);
+        if (dst) {
             dst->u.ia = a;
+            dst->len = n;
+        }
         break;
     }
     default:
@@ -74,7 +96,7 @@ static const otelc_attribute *attrs(cursor *c, const otelc_attribute *src,
                                     uint32_t n) {
     otelc_attribute *a = take(c, sizeof *a * n, alignof(otelc_attribute));
     for (uint32_t i = 0; i < n; i++) {
-        const char *k = str(c, src[i].key, strlen(src[i].key));
+        const char *k = cstr(c, src[i].key);
         if (a)
             a[i].key = k;
         value(c, a ? &a[i].value : NULL, &src[i].value);
@@ -87,13 +109,13 @@ static otelc_span_data *copy(cursor *c, const otelc_span_data *s) {
     if (d)
         *d = *s;
     const char *v;
-    v = str(c, s->trace_state, strlen(s->trace_state));
+    v = cstr(c, s->trace_state);
     if (d)
         d->trace_state = v;
-    v = str(c, s->name, strlen(s->name));
+    v = cstr(c, s->name);
     if (d)
         d->name = v;
-    v = str(c, s->status_description, strlen(s->status_description));
+    v = cstr(c, s->status_description);
     if (d)
         d->status_description = v;
     const otelc_attribute *a = attrs(c, s->attributes, s->attribute_count);
@@ -104,7 +126,7 @@ static otelc_span_data *copy(cursor *c, const otelc_span_data *s) {
     for (uint32_t i = 0; i < s->event_count; i++) {
         if (ev)
             ev[i] = s->events[i];
-        v = str(c, s->events[i].name, strlen(s->events[i].name));
+        v = cstr(c, s->events[i].name);
         a = attrs(c, s->events[i].attributes, s->events[i].attribute_count);
         if (ev) {
             ev[i].name = v;
@@ -118,7 +140,7 @@ static otelc_span_data *copy(cursor *c, const otelc_span_data *s) {
     for (uint32_t i = 0; i < s->link_count; i++) {
         if (ln)
             ln[i] = s->links[i];
-        v = str(c, s->links[i].trace_state, strlen(s->links[i].trace_state));
+        v = cstr(c, s->links[i].trace_state);
         a = attrs(c, s->links[i].attributes, s->links[i].attribute_count);
         if (ln) {
             ln[i].trace_state = v;

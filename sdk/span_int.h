@@ -78,6 +78,48 @@ struct otelc_span {
     otelc_event_data event_inline[OTELC__SPAN_INLINE_EVENTS];
 };
 
+/* ---- the span pool (sdk/span.c) ---- */
+otelc_span *otelc__pool_refill(otelc__thread *t);
+void otelc__push_returned(otelc__thread *owner, otelc_span *head,
+                          otelc_span *tail);
+
+/* Take a record from the calling thread's pool. */
+static inline otelc_span *otelc__span_alloc(otelc__thread *t) {
+    otelc_span *s = t->free_list;
+    if (OTELC_LIKELY(s != NULL)) {
+        otelc_span *n = s->next;
+        t->free_list = n;
+        /* The next record was last touched by a worker on another core:
+         * start pulling the lines a span start writes while this one is
+         * being filled in. */
+        if (n) {
+            const char *p = (const char *)n;
+            for (int i = 0; i < 6; i++)
+                __builtin_prefetch(p + i * OTELC_CACHELINE, 1);
+        }
+        return s;
+    }
+    return otelc__pool_refill(t);
+}
+
+/* Put a clean record on the calling thread's free list (owner only).  The
+ * pool never trims itself: it holds at most as many records as the thread
+ * ever had in flight at once, which the queue sizes bound, and trimming
+ * under load would turn every span into a malloc/free pair. */
+static inline void otelc__pool_put_local(otelc__thread *t, otelc_span *s) {
+    s->next = t->free_list;
+    t->free_list = s;
+}
+
+/* Return a record that holds nothing beyond itself (a non-recording span)
+ * to its pool, from any thread. */
+static inline void otelc__span_recycle_clean(otelc_span *s) {
+    if (OTELC_LIKELY(s->owner == otelc__tls))
+        otelc__pool_put_local(s->owner, s);
+    else
+        otelc__push_returned(s->owner, s, s);
+}
+
 /* Recycle a span whose last holder let go (any thread). */
 void otelc__span_recycle(otelc_span *span);
 /* Drop one processor's hold; recycles on the last. */
@@ -127,7 +169,6 @@ void otelc__exporter_shutdown(otelc_span_exporter *e, uint64_t deadline);
 /* Per-(thread, provider) counters: one writer (the thread), summed on
  * read, so counting costs no atomic read-modify-write. */
 typedef struct otelc__tracer_counters {
-    _Atomic uint64_t started;
     _Atomic uint64_t sampled;
     _Atomic uint64_t ended;
     _Atomic uint64_t not_recording;
@@ -148,6 +189,7 @@ struct otelc_tracer_provider {
     otelc_span_processor *procs[OTELC__MAX_PROCESSORS];
     _Atomic uint32_t nprocs;
     _Atomic int shut;
+    _Atomic int abandoned; /* a processor's shutdown timed out */
     bool noop;
     pthread_mutex_t lock; /* tracers and counter blocks */
     otelc_tracer *tracers;
@@ -169,6 +211,13 @@ static inline void otelc__count(_Atomic uint64_t *c) {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
                           memory_order_relaxed);
 }
+
+/* The built-in samplers' decision without building sampling parameters
+ * (samplers/sampler.c): a decision, or -1 for a custom sampler, which
+ * needs the full otelc_sampler_should_sample() call. */
+int otelc__sampler_fast(const otelc_sampler *sampler,
+                        const otelc_span_context *parent,
+                        const uint8_t *trace_id);
 
 /* Span limits from the environment (sdk/limits.c). */
 void otelc__span_limits_from_config(otelc_span_limits *out);

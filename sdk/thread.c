@@ -33,6 +33,9 @@ static void on_thread_exit(void *arg) {
     /* Entries still on the stack belong to code that never ended its
      * scopes; they are borrowed pointers, so dropping them is safe. */
     t->depth = 0;
+    t->request_id[0] = '\0';
+    if (t->log)
+        otelc__log_thread_exit(t->log);
     otelc__tls = NULL;
     pthread_mutex_lock(&g_lock);
     atomic_store(&t->exited, 1);
@@ -62,6 +65,8 @@ static void fork_child(void *arg) {
             continue;
         }
         t->depth = 0;
+        if (t->log)
+            otelc__log_thread_exit(t->log);
         atomic_store(&t->exited, 1);
         t->next_idle = g_idle;
         g_idle = t;
@@ -102,6 +107,7 @@ otelc__thread *otelc__thread_create(void) {
     }
     seed(t);
     t->depth = 0;
+    t->request_id[0] = '\0';
     atomic_store(&t->exited, 0);
     otelc__tls = t;
     pthread_setspecific(g_key, t);

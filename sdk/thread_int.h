@@ -54,6 +54,8 @@ typedef struct otelc__thread {
     uint32_t index;          /* 0, 1, 2 ... in creation order */
     struct otelc__thread *next_all;
     struct otelc__thread *next_idle;
+    char request_id[OTELC_REQUEST_ID_MAX]; /* "" = none */
+    struct otelc__log_thread *log; /* sdk/log.c's state, created on use */
     otelc__ctx_entry inline_stack[OTELC__INLINE_STACK];
 } otelc__thread;
 
@@ -88,6 +90,10 @@ bool otelc__stack_grow(otelc__thread *t);
 /* Calls fn on every thread state (live or idle), under the registry lock:
  * for diagnostics and tests, never on a hot path. */
 void otelc__thread_foreach(void (*fn)(otelc__thread *t, void *arg), void *arg);
+
+/* Reset a thread's log state (bound context) when it exits or is
+ * abandoned by fork (sdk/log.c). */
+void otelc__log_thread_exit(struct otelc__log_thread *lt);
 
 /* ---- fork handling (sdk/fork.c) ---- */
 typedef struct otelc__fork_hook {

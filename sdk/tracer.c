@@ -18,7 +18,6 @@
 
 #include "sdk/span_int.h"
 
-otelc_span *otelc__span_alloc(otelc__thread *t);
 void otelc__span_init_recording(otelc_span *s);
 void otelc__span_set_name(otelc_span *s, const char *name);
 void otelc__span_add_link(otelc_span *s, const otelc_link *link);
@@ -159,6 +158,8 @@ otelc_tracer_provider_shutdown(otelc_tracer_provider *p, uint32_t timeout_ms) {
             proc->ops->shutdown(proc->state, deadline) != OTELC_OK)
             st = OTELC_ETIMEDOUT;
     }
+    if (st != OTELC_OK)
+        atomic_store(&p->abandoned, 1);
     return st;
 }
 
@@ -175,6 +176,16 @@ OTELC_API void otelc_tracer_provider_free(otelc_tracer_provider *p) {
     uint32_t n = atomic_load(&p->nprocs);
     for (uint32_t i = 0; i < n; i++)
         otelc_span_processor_free(p->procs[i]);
+    if (atomic_load(&p->abandoned)) {
+        /* A worker abandoned inside a hung export still holds spans whose
+         * data points at this provider's resource and tracers (scopes): if
+         * its export ever returns it may read them.  Keep them, and the
+         * provider, alive; the memory is small and bounded by the number of
+         * timed-out shutdowns. */
+        otelc__diag(OTELC_DIAG_DEBUG, "tracer provider freed after a timed-out "
+                                      "shutdown: its resource is kept alive");
+        return;
+    }
     for (otelc_tracer *t = p->tracers; t;) {
         otelc_tracer *next = t->next;
         free(t);
@@ -213,7 +224,10 @@ OTELC_API void otelc_tracer_provider_stats(const otelc_tracer_provider *p,
         return;
     pthread_mutex_lock((pthread_mutex_t *)&p->lock);
     for (otelc__tracer_counters *c = p->counters; c; c = c->next) {
-        out->spans_started += atomic_load(&c->started);
+        /* "started" is derived: every start is counted exactly once, as
+         * sampled (recording) or not recording. */
+        out->spans_started += atomic_load(&c->sampled) +
+                              atomic_load(&c->not_recording);
         out->spans_sampled += atomic_load(&c->sampled);
         out->spans_ended += atomic_load(&c->ended);
         out->spans_not_recording += atomic_load(&c->not_recording);
@@ -310,6 +324,61 @@ static otelc_span *start_non_recording(otelc__thread *t, otelc_tracer *tracer,
     return s;
 }
 
+/* The recording half of a span start, out of line so that the common
+ * prologue of otelc_span_start() stays small for non-recording spans. */
+static __attribute__((noinline)) otelc_span *
+start_recording(otelc__thread *t, otelc_tracer *tracer, const char *name,
+                const otelc_span_start_options *o, const otelc_span_context *sc,
+                const parent_info *pip, const otelc_sampling_result *srp,
+                otelc_span_kind kind) {
+    otelc_tracer_provider *p = tracer->provider;
+    const parent_info *pi = pip;
+    const otelc_sampling_result *sr = srp;
+    otelc_span *s = otelc__span_alloc(t);
+    if (OTELC_UNLIKELY(!s))
+        return NULL;
+    s->d.context = *sc;
+    s->tracer = tracer;
+    s->recording = 1;
+    s->ended = 0;
+    s->scoped = 0;
+    otelc__span_init_recording(s);
+    if (pi->sc) {
+        memcpy(s->d.parent_span_id, pi->sc->span_id, 8);
+        s->d.parent_is_remote = pi->sc->is_remote;
+    } else {
+        memset(s->d.parent_span_id, 0, 8);
+        s->d.parent_is_remote = false;
+    }
+    if (OTELC_UNLIKELY(sr->trace_state != NULL))
+        s->tstate = otelc__tracestate_new(sr->trace_state,
+                                          strlen(sr->trace_state));
+    else
+        s->tstate = otelc__tracestate_retain(pi->tstate);
+    s->d.trace_state = otelc__tracestate_str(s->tstate);
+    s->d.kind = kind;
+    s->d.scope = &tracer->scope;
+    s->d.resource = p->resource;
+    otelc__span_set_name(s, name);
+    s->d.start_time = o && o->start_time ? o->start_time : otelc__now_ns();
+    s->d.end_time = 0;
+    if (OTELC_UNLIKELY(o != NULL)) {
+        if (o->attributes)
+            otelc_span_set_attributes(s, o->attributes, o->attribute_count);
+        for (size_t i = 0; o->links && i < o->link_count; i++)
+            otelc__span_add_link(s, &o->links[i]);
+    }
+    if (OTELC_UNLIKELY(sr->attributes != NULL))
+        otelc_span_set_attributes(s, sr->attributes, sr->attribute_count);
+
+    uint32_t n = atomic_load_explicit(&p->nprocs, memory_order_acquire);
+    for (uint32_t i = 0; i < n; i++)
+        if (p->procs[i]->ops->on_start)
+            p->procs[i]->ops->on_start(p->procs[i]->state, s);
+    return s;
+}
+
+
 OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
                                        const otelc_span_start_options *o) {
     if (!tracer)
@@ -352,19 +421,25 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
     memcpy(sc.span_id, &sid, 8);
     sc.is_remote = false;
 
-    otelc_sampling_params sp = {
-        .parent = pi.sc,
-        .parent_trace_state = otelc__tracestate_str(pi.tstate),
-        .trace_id = sc.trace_id,
-        .name = name ? name : "",
-        .kind = o && o->kind ? o->kind : OTELC_SPAN_KIND_INTERNAL,
-        .attributes = o ? o->attributes : NULL,
-        .attribute_count = o && o->attributes ? o->attribute_count : 0,
-        .links = o ? o->links : NULL,
-        .link_count = o && o->links ? o->link_count : 0,
-    };
-    otelc_sampling_result sr;
-    otelc_sampler_should_sample(p->sampler, &sp, &sr);
+    otelc_span_kind kind = o && o->kind ? o->kind : OTELC_SPAN_KIND_INTERNAL;
+    otelc_sampling_result sr = {OTELC_SAMPLING_DROP, NULL, 0, NULL};
+    int fast = otelc__sampler_fast(p->sampler, pi.sc, sc.trace_id);
+    if (OTELC_LIKELY(fast >= 0)) {
+        sr.decision = (otelc_sampling_decision)fast;
+    } else {
+        otelc_sampling_params sp = {
+            .parent = pi.sc,
+            .parent_trace_state = otelc__tracestate_str(pi.tstate),
+            .trace_id = sc.trace_id,
+            .name = name ? name : "",
+            .kind = kind,
+            .attributes = o ? o->attributes : NULL,
+            .attribute_count = o && o->attributes ? o->attribute_count : 0,
+            .links = o ? o->links : NULL,
+            .link_count = o && o->links ? o->link_count : 0,
+        };
+        otelc_sampler_should_sample(p->sampler, &sp, &sr);
+    }
     /* Trace flags other than "sampled" (for instance "random") come from the
      * parent unchanged. */
     uint8_t flags = pi.sc ? (pi.sc->trace_flags & ~OTELC_TRACE_FLAG_SAMPLED)
@@ -375,59 +450,14 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
 
     otelc__tracer_counters *cnt = otelc__counters(t, p);
     if (sr.decision == OTELC_SAMPLING_DROP) {
-        if (OTELC_LIKELY(cnt != NULL)) {
-            otelc__count(&cnt->started);
+        if (OTELC_LIKELY(cnt != NULL))
             otelc__count(&cnt->not_recording);
-        }
         return start_non_recording(t, tracer, &sc);
     }
 
-    otelc_span *s = otelc__span_alloc(t);
-    if (OTELC_UNLIKELY(!s))
-        return NULL;
-    if (OTELC_LIKELY(cnt != NULL)) {
-        otelc__count(&cnt->started);
+    if (OTELC_LIKELY(cnt != NULL))
         otelc__count(&cnt->sampled);
-    }
-    s->d.context = sc;
-    s->tracer = tracer;
-    s->recording = 1;
-    s->ended = 0;
-    s->scoped = 0;
-    otelc__span_init_recording(s);
-    if (pi.sc) {
-        memcpy(s->d.parent_span_id, pi.sc->span_id, 8);
-        s->d.parent_is_remote = pi.sc->is_remote;
-    } else {
-        memset(s->d.parent_span_id, 0, 8);
-        s->d.parent_is_remote = false;
-    }
-    if (OTELC_UNLIKELY(sr.trace_state != NULL))
-        s->tstate = otelc__tracestate_new(sr.trace_state,
-                                          strlen(sr.trace_state));
-    else
-        s->tstate = otelc__tracestate_retain(pi.tstate);
-    s->d.trace_state = otelc__tracestate_str(s->tstate);
-    s->d.kind = sp.kind;
-    s->d.scope = &tracer->scope;
-    s->d.resource = p->resource;
-    otelc__span_set_name(s, sp.name);
-    s->d.start_time = o && o->start_time ? o->start_time : otelc__now_ns();
-    s->d.end_time = 0;
-    if (OTELC_UNLIKELY(o != NULL)) {
-        if (o->attributes)
-            otelc_span_set_attributes(s, o->attributes, o->attribute_count);
-        for (size_t i = 0; o->links && i < o->link_count; i++)
-            otelc__span_add_link(s, &o->links[i]);
-    }
-    if (OTELC_UNLIKELY(sr.attributes != NULL))
-        otelc_span_set_attributes(s, sr.attributes, sr.attribute_count);
-
-    uint32_t n = atomic_load_explicit(&p->nprocs, memory_order_acquire);
-    for (uint32_t i = 0; i < n; i++)
-        if (p->procs[i]->ops->on_start)
-            p->procs[i]->ops->on_start(p->procs[i]->state, s);
-    return s;
+    return start_recording(t, tracer, name, o, &sc, &pi, &sr, kind);
 }
 
 /* ---- span end -------------------------------------------------------------------- */
@@ -436,7 +466,7 @@ OTELC_API void otelc_span_end_at(otelc_span *s, otelc_time_ns end_time) {
     if (!s)
         return;
     if (!s->recording) {
-        otelc__span_recycle(s);
+        otelc__span_recycle_clean(s);
         return;
     }
     if (OTELC_UNLIKELY(s->ended)) {
@@ -472,4 +502,10 @@ OTELC_API void otelc_span_end_at(otelc_span *s, otelc_time_ns end_time) {
         otelc__span_recycle(s);
 }
 
-OTELC_API void otelc_span_end(otelc_span *s) { otelc_span_end_at(s, 0); }
+OTELC_API void otelc_span_end(otelc_span *s) {
+    if (s && !s->recording) {
+        otelc__span_recycle_clean(s);
+        return;
+    }
+    otelc_span_end_at(s, 0);
+}

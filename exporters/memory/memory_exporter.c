@@ -1,6 +1,14 @@
 /*
  * exporters/memory/memory_exporter.c - keeps deep copies of exported spans,
- * for tests.  A mutex guards the store; waiting uses a condition variable.
+ * for tests.
+ *
+ * Each exported span is copied with otelc_span_data_copy() (one allocation
+ * per span, independent of the span record, which the SDK recycles after
+ * export); the scope and resource pointers stay shared and live as long as
+ * the provider.  A mutex guards the store, so the test thread may read
+ * while the worker exports; waiting uses a condition variable on
+ * CLOCK_MONOTONIC.  fail_next() makes the next calls return a chosen result
+ * without storing, to test the processors' retry and drop accounting.
  * Not for production: memory grows with every span until cleared.
  */
 #include <pthread.h>
@@ -45,9 +53,14 @@ static otelc_export_result mem_export(void *st,
         m->spans = ns;
         m->cap = cap;
     }
+    /* All or nothing: a batch that cannot be copied whole leaves the store
+     * as it was, so the processor's dropped count matches what is missing. */
+    size_t base = m->count;
     for (size_t i = 0; i < n; i++) {
         otelc_span_data *c = otelc_span_data_copy(spans[i]);
         if (!c) {
+            while (m->count > base)
+                otelc_span_data_free(m->spans[--m->count]);
             pthread_mutex_unlock(&m->lock);
             return OTELC_EXPORT_FAILURE;
         }

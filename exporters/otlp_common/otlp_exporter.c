@@ -27,6 +27,7 @@
 #include "exporters/common/otlp_json.h"
 #include "exporters/otlp_common/otlp_encode.h"
 #include "exporters/otlp_common/otlp_exporter.h"
+#include "exporters/otlp_common/otlp_factory.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "sdk/span_int.h"
 
@@ -233,8 +234,6 @@ otelc_otlp_exporter_new(const otelc_otlp_options *options) {
     return create(options, &st);
 }
 
-/* The registry's factory for OTEL_TRACES_EXPORTER=otlp. */
-otelc_span_exporter *otelc__otlp_factory(otelc_status *st);
 otelc_span_exporter *otelc__otlp_factory(otelc_status *st) {
     return create(NULL, st);
 }

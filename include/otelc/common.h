@@ -91,17 +91,17 @@ typedef struct otelc_attribute {
 #define OTELC_ATTR_BOOL(k, v)                                                  \
     ((otelc_attribute){(k), {OTELC_VALUE_BOOL, 0, {.b = (bool)(v)}}})
 #define OTELC_ATTR_STR_ARRAY(k, arr, n)                                        \
-    ((otelc_attribute){(k), {OTELC_VALUE_STRING_ARRAY, (uint32_t)(n),          \
-                             {.sa = (arr)}}})
+    ((otelc_attribute){                                                        \
+        (k), {OTELC_VALUE_STRING_ARRAY, (uint32_t)(n), {.sa = (arr)}}})
 #define OTELC_ATTR_INT_ARRAY(k, arr, n)                                        \
-    ((otelc_attribute){(k), {OTELC_VALUE_INT_ARRAY, (uint32_t)(n),             \
-                             {.ia = (arr)}}})
+    ((otelc_attribute){(k),                                                    \
+                       {OTELC_VALUE_INT_ARRAY, (uint32_t)(n), {.ia = (arr)}}})
 #define OTELC_ATTR_DOUBLE_ARRAY(k, arr, n)                                     \
-    ((otelc_attribute){(k), {OTELC_VALUE_DOUBLE_ARRAY, (uint32_t)(n),          \
-                             {.da = (arr)}}})
+    ((otelc_attribute){                                                        \
+        (k), {OTELC_VALUE_DOUBLE_ARRAY, (uint32_t)(n), {.da = (arr)}}})
 #define OTELC_ATTR_BOOL_ARRAY(k, arr, n)                                       \
-    ((otelc_attribute){(k), {OTELC_VALUE_BOOL_ARRAY, (uint32_t)(n),            \
-                             {.ba = (arr)}}})
+    ((otelc_attribute){                                                        \
+        (k), {OTELC_VALUE_BOOL_ARRAY, (uint32_t)(n), {.ba = (arr)}}})
 
 /**
  * otelc_now_ns - the current wall-clock time in nanoseconds since the epoch.

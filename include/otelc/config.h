@@ -36,10 +36,13 @@ typedef struct otelc_options otelc_options;
  * environment and defaults).  Free with otelc_options_free(), unless it is
  * handed to otelc_init(), which takes ownership.
  * Thread-safety: the object is not shared; any thread.  Since: 0.1.
+ * Blocking: never.
  */
 OTELC_API otelc_options *otelc_options_new(void);
 
-/** otelc_options_free - NULL is accepted.  Since: 0.1. */
+/** otelc_options_free - NULL is accepted.  Since: 0.1.
+ *  Thread-safety: not concurrently with other use of the options.  Blocking:
+ * never. */
 OTELC_API void otelc_options_free(otelc_options *options);
 
 /**
@@ -49,16 +52,21 @@ OTELC_API void otelc_options_free(otelc_options *options);
  * @return OTELC_OK, OTELC_ENOTFOUND (unknown name), OTELC_ECONFIG (bad
  *         value: one diagnostic line, the setting is left unchanged) or
  *         OTELC_EINVAL.  Since: 0.1.
+ * Thread-safety: an options object is used by one thread at a time.  Blocking:
+ * never.
  */
 OTELC_API otelc_status otelc_options_set(otelc_options *options,
                                          const char *name, const char *value);
 
-/** otelc_options_set_service_name - shorthand for OTEL_SERVICE_NAME. */
+/** otelc_options_set_service_name - shorthand for OTEL_SERVICE_NAME.
+ *  Thread-safety: one thread at a time per options object.  Blocking: never.
+ * Since: 0.1. */
 OTELC_API otelc_status otelc_options_set_service_name(otelc_options *options,
                                                       const char *name);
 
 /** otelc_options_set_env_file - read this .env file instead of ./.env
- *  (NULL or "" disables .env loading).  Since: 0.1. */
+ *  (NULL or "" disables .env loading).  Since: 0.1.
+ *  Thread-safety: one thread at a time per options object.  Blocking: never. */
 OTELC_API otelc_status otelc_options_set_env_file(otelc_options *options,
                                                   const char *path);
 
@@ -67,13 +75,14 @@ OTELC_API otelc_status otelc_options_set_env_file(otelc_options *options,
  * otelc_init() puts it behind its own batch processor, next to the ones
  * OTEL_TRACES_EXPORTER names.  Takes ownership of `exporter`.
  * Since: 0.1.
+ * Thread-safety: one thread at a time per options object.  Blocking: never.
  */
-OTELC_API otelc_status
-otelc_options_add_span_exporter(otelc_options *options,
-                                otelc_span_exporter *exporter);
+OTELC_API otelc_status otelc_options_add_span_exporter(
+    otelc_options *options, otelc_span_exporter *exporter);
 
 /** otelc_options_set_sampler - use this sampler instead of the configured
- *  one.  Takes ownership.  Since: 0.1. */
+ *  one.  Takes ownership.  Since: 0.1.
+ *  Thread-safety: one thread at a time per options object.  Blocking: never. */
 OTELC_API otelc_status otelc_options_set_sampler(otelc_options *options,
                                                  otelc_sampler *sampler);
 
@@ -109,7 +118,8 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms);
  *  Thread-safety: any thread.  Blocking: up to timeout_ms.  Since: 0.1. */
 OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms);
 
-/** otelc_is_initialized - true between otelc_init() and otelc_shutdown(). */
+/** otelc_is_initialized - true between otelc_init() and otelc_shutdown().
+ *  Thread-safety: safe from any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API bool otelc_is_initialized(void);
 
 /** Where an effective setting came from. */
@@ -129,12 +139,15 @@ typedef enum otelc_config_source {
  *         an unknown name.
  * Thread-safety: any thread, not concurrently with otelc_init/shutdown.
  * Since: 0.1.
+ * Blocking: the first call loads .env and the environment.
  */
 OTELC_API const char *otelc_config_get(const char *name,
                                        otelc_config_source *source);
 
 /** otelc_config_dump - write every setting, its effective value and its
- *  source to `out`, one per line.  Since: 0.1. */
+ *  source to `out`, one per line.  Since: 0.1.
+ *  Thread-safety: any thread, not concurrently with otelc_init/shutdown.
+ * Blocking: writes to out. */
 OTELC_API void otelc_config_dump(FILE *out);
 
 #ifdef __cplusplus

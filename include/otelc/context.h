@@ -195,23 +195,47 @@ OTELC_API otelc_scope otelc_context_attach(const otelc_context *ctx);
 OTELC_API void otelc_context_free(otelc_context *ctx);
 
 /** otelc_context_span_context - the span context held by ctx (all zero
- *  when NULL or none).  Thread-safety: read-only.  Since: 0.1. */
+ *  when NULL or none).  Thread-safety: read-only.  Since: 0.1.
+ *  Blocking: never. */
 OTELC_API otelc_span_context
 otelc_context_span_context(const otelc_context *ctx);
 
 /** otelc_context_trace_state - the tracestate held by ctx: never NULL,
- *  "" when none.  Borrowed: valid until ctx is freed.  Since: 0.1. */
+ *  "" when none.  Borrowed: valid until ctx is freed.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const char *otelc_context_trace_state(const otelc_context *ctx);
 
 /** otelc_context_baggage - the baggage held by ctx, or NULL.  Borrowed:
- *  valid until ctx is freed.  Since: 0.1. */
-OTELC_API const otelc_baggage *
-otelc_context_baggage(const otelc_context *ctx);
+ *  valid until ctx is freed.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
+OTELC_API const otelc_baggage *otelc_context_baggage(const otelc_context *ctx);
 
 /** otelc_current_baggage - the baggage of this thread's current context,
  *  or NULL.  Borrowed: valid until the entry that carries it is popped.
- *  Since: 0.1. */
+ *  Since: 0.1.
+ *  Thread-safety: calling thread's stack only.  Blocking: never. */
 OTELC_API const otelc_baggage *otelc_current_baggage(void);
+
+/** Longest request id kept (longer ids are truncated). */
+#define OTELC_REQUEST_ID_MAX 128
+
+/**
+ * otelc_request_id_set - set (copy) the calling thread's current request
+ * id, or clear it with NULL.  The server instrumentation sets it for the
+ * duration of each request; log records and error reports carry it when
+ * LOG_CORRELATION_ID is on.  Ids longer than OTELC_REQUEST_ID_MAX - 1 bytes
+ * are truncated.
+ * Thread-safety: calling thread only.  Blocking: never.  Since: 0.1.
+ */
+OTELC_API void otelc_request_id_set(const char *request_id);
+
+/**
+ * otelc_request_id_current - the calling thread's current request id, or
+ * NULL when none is set.  Borrowed: valid until the next
+ * otelc_request_id_set() on this thread.
+ * Thread-safety: calling thread only.  Blocking: never.  Since: 0.1.
+ */
+OTELC_API const char *otelc_request_id_current(void);
 
 #ifdef __cplusplus
 }

@@ -42,10 +42,12 @@ typedef void (*otelc_diag_handler)(otelc_diag_level level, const char *message,
 OTELC_API void otelc_diag_set_handler(otelc_diag_handler handler,
                                       void *user_data);
 
-/** otelc_diag_set_level - override OTEL_LOG_LEVEL.  Since: 0.1. */
+/** otelc_diag_set_level - override OTEL_LOG_LEVEL.  Since: 0.1.
+ *  Thread-safety: safe from any thread.  Blocking: never. */
 OTELC_API void otelc_diag_set_level(otelc_diag_level level);
 
-/** otelc_diag_get_level - the active level.  Since: 0.1. */
+/** otelc_diag_get_level - the active level.  Since: 0.1.
+ *  Thread-safety: safe from any thread.  Blocking: never. */
 OTELC_API otelc_diag_level otelc_diag_get_level(void);
 
 #ifdef __cplusplus

@@ -64,8 +64,8 @@ typedef struct otelc_link_data {
  */
 typedef struct otelc_span_data {
     otelc_span_context context;
-    const char *trace_state;      /* "" when none */
-    uint8_t parent_span_id[8];    /* all zero for a root span */
+    const char *trace_state;   /* "" when none */
+    uint8_t parent_span_id[8]; /* all zero for a root span */
     bool parent_is_remote;
     otelc_span_kind kind;
     const char *name;
@@ -86,7 +86,8 @@ typedef struct otelc_span_data {
     const otelc_resource *resource;
 } otelc_span_data;
 
-/** otelc_span_data_has_parent - true when the span has a parent. */
+/** otelc_span_data_has_parent - true when the span has a parent.
+ *  Thread-safety: pure function.  Blocking: never.  Since: 0.1. */
 OTELC_API bool otelc_span_data_has_parent(const otelc_span_data *span);
 
 /**
@@ -97,10 +98,12 @@ OTELC_API bool otelc_span_data_has_parent(const otelc_span_data *span);
  * Thread-safety: any thread.  Blocking: never.  Since: 0.1.
  */
 OTELC_API otelc_span_data *otelc_span_data_copy(const otelc_span_data *span);
-/** otelc_span_data_free - free a copy; NULL is accepted.  Since: 0.1. */
+/** otelc_span_data_free - free a copy; NULL is accepted.  Since: 0.1.
+ *  Thread-safety: safe from any thread.  Blocking: never. */
 OTELC_API void otelc_span_data_free(otelc_span_data *copy);
 
-/* ---- Resource -------------------------------------------------------------- */
+/* ---- Resource --------------------------------------------------------------
+ */
 
 /**
  * otelc_resource_default - the resource built from the environment:
@@ -116,28 +119,34 @@ OTELC_API otelc_resource *otelc_resource_default(void);
  * otelc_resource_new - a resource from explicit attributes (copied),
  * merged over otelc_resource_default(): explicit attributes win.
  * Free with otelc_resource_free().  Since: 0.1.
+ * Thread-safety: any thread.  Blocking: reads the environment.
  */
 OTELC_API otelc_resource *otelc_resource_new(const otelc_attribute *attributes,
                                              size_t count);
 
 /** otelc_resource_free - free a resource not handed to a provider; NULL is
- *  accepted.  Since: 0.1. */
+ *  accepted.  Since: 0.1.
+ *  Thread-safety: not concurrently with other use.  Blocking: never. */
 OTELC_API void otelc_resource_free(otelc_resource *resource);
 
 /** otelc_resource_attributes - the resource's attributes, sorted by key;
- *  borrowed for the resource's lifetime.  Since: 0.1. */
+ *  borrowed for the resource's lifetime.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const otelc_attribute *
 otelc_resource_attributes(const otelc_resource *resource, size_t *count);
 
-/** otelc_resource_get - one attribute's value, or NULL.  Since: 0.1. */
+/** otelc_resource_get - one attribute's value, or NULL.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const otelc_value *otelc_resource_get(const otelc_resource *resource,
                                                 const char *key);
 
-/** otelc_resource_service_name - service.name; never NULL.  Since: 0.1. */
+/** otelc_resource_service_name - service.name; never NULL.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const char *
 otelc_resource_service_name(const otelc_resource *resource);
 
-/* ---- Exporters ------------------------------------------------------------- */
+/* ---- Exporters -------------------------------------------------------------
+ */
 
 typedef enum otelc_export_result {
     OTELC_EXPORT_SUCCESS = 0,
@@ -157,13 +166,22 @@ typedef struct otelc_export_context {
     uint64_t rejected_items;
     /** 1-based attempt number for this batch. */
     uint32_t attempt;
+    /** Set by the exporter with OTELC_EXPORT_RETRYABLE or
+     *  OTELC_EXPORT_FAILURE when it sends one batch as several requests and
+     *  some of them already succeeded: how many items of this batch (over
+     *  all attempts so far) reached the receiver.  The exporter must not
+     *  send those again when the worker retries; if the worker finally
+     *  gives the batch up, they are counted as exported, not dropped. */
+    uint64_t delivered_items;
 } otelc_export_context;
 
 /** otelc_export_remaining_ms - milliseconds left before ctx's deadline (0
- *  when passed).  Since: 0.1. */
+ *  when passed).  Since: 0.1.
+ *  Thread-safety: pure function of ctx and the clock.  Blocking: never. */
 OTELC_API uint64_t otelc_export_remaining_ms(const otelc_export_context *ctx);
 
-/** otelc_monotonic_ns - CLOCK_MONOTONIC in nanoseconds.  Since: 0.1. */
+/** otelc_monotonic_ns - CLOCK_MONOTONIC in nanoseconds.  Since: 0.1.
+ *  Thread-safety: safe from any thread.  Blocking: never. */
 OTELC_API uint64_t otelc_monotonic_ns(void);
 
 /** The operations of a span exporter.  Only export_spans is required. */
@@ -197,10 +215,13 @@ OTELC_API otelc_span_exporter *
 otelc_span_exporter_new(const otelc_span_exporter_ops *ops, void *state);
 
 /** otelc_span_exporter_free - shut down (if not yet) and free an exporter
- *  not owned by a processor; NULL is accepted.  Since: 0.1. */
+ *  not owned by a processor; NULL is accepted.  Since: 0.1.
+ *  Thread-safety: not concurrently with other use.  Blocking: up to 5 s (the
+ * exporter's shutdown). */
 OTELC_API void otelc_span_exporter_free(otelc_span_exporter *exporter);
 
-/** otelc_span_exporter_name - the ops' name.  Since: 0.1. */
+/** otelc_span_exporter_name - the ops' name.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const char *
 otelc_span_exporter_name(const otelc_span_exporter *exporter);
 
@@ -213,11 +234,14 @@ otelc_span_exporter_name(const otelc_span_exporter *exporter);
  *         error, with one diagnostic line.  "none" returns NULL with
  *         OTELC_OK.
  * Since: 0.1.
+ * Thread-safety: any thread.  Blocking: may open files or connections (the
+ * exporter's constructor).
  */
 OTELC_API otelc_span_exporter *otelc_span_exporter_create(const char *name,
                                                           otelc_status *status);
 
-/* ---- Processors ------------------------------------------------------------ */
+/* ---- Processors ------------------------------------------------------------
+ */
 
 /**
  * Options of the batch processor.  Zero fields take the value of the
@@ -233,16 +257,16 @@ typedef struct otelc_batch_options {
 /** Counters of a processor, for self-monitoring.  All monotonic except
  *  queue_depth. */
 typedef struct otelc_processor_stats {
-    uint64_t spans_received;      /* ended sampled spans offered */
-    uint64_t spans_exported;      /* accepted by the exporter */
-    uint64_t dropped_queue_full;  /* the queue was full */
-    uint64_t dropped_export;      /* export failed or retries ran out */
-    uint64_t dropped_shutdown;    /* still queued when shutdown's deadline hit */
-    uint64_t dropped_rejected;    /* rejected by the receiver (partial success) */
-    uint64_t export_calls;        /* export_spans() calls, retries included */
-    uint64_t export_failures;     /* calls that did not return SUCCESS */
-    uint64_t export_retries;      /* calls that were retries */
-    uint64_t queue_depth;         /* spans waiting now (approximate) */
+    uint64_t spans_received;     /* ended sampled spans offered */
+    uint64_t spans_exported;     /* accepted by the exporter */
+    uint64_t dropped_queue_full; /* the queue was full */
+    uint64_t dropped_export;     /* export failed or retries ran out */
+    uint64_t dropped_shutdown;   /* still queued when shutdown's deadline hit */
+    uint64_t dropped_rejected; /* rejected by the receiver (partial success) */
+    uint64_t export_calls;     /* export_spans() calls, retries included */
+    uint64_t export_failures;  /* calls that did not return SUCCESS */
+    uint64_t export_retries;   /* calls that were retries */
+    uint64_t queue_depth;      /* spans waiting now (approximate) */
 } otelc_processor_stats;
 
 /**
@@ -250,6 +274,8 @@ typedef struct otelc_processor_stats {
  * thread that ends it.  For tests and debugging only: it blocks the caller
  * on the exporter.  Takes ownership of `exporter`.
  * Since: 0.1.
+ * Thread-safety: any thread.  Blocking: never (but the processor blocks span
+ * ends).
  */
 OTELC_API otelc_span_processor *
 otelc_simple_span_processor_new(otelc_span_exporter *exporter);
@@ -268,22 +294,28 @@ OTELC_API otelc_span_processor *
 otelc_batch_span_processor_new(otelc_span_exporter *exporter,
                                const otelc_batch_options *options);
 
-/** otelc_span_processor_stats - copy a processor's counters.  Since: 0.1. */
+/** otelc_span_processor_stats - copy a processor's counters.  Since: 0.1.
+ *  Thread-safety: any thread; the numbers are a near-instant snapshot.
+ * Blocking: never. */
 OTELC_API void otelc_span_processor_stats(const otelc_span_processor *processor,
                                           otelc_processor_stats *out);
 
 /** otelc_span_processor_name - "batch(otlp_grpc)", "simple(memory)"...
- *  Since: 0.1. */
+ *  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const char *
 otelc_span_processor_name(const otelc_span_processor *processor);
 
 /** otelc_span_processor_free - free a processor never added to a provider;
- *  NULL is accepted.  Since: 0.1. */
+ *  NULL is accepted.  Since: 0.1.
+ *  Thread-safety: no other use concurrently.  Blocking: up to 5 s (shuts the
+ * worker down). */
 OTELC_API void otelc_span_processor_free(otelc_span_processor *processor);
 
 /**
  * otelc_tracer_provider_processor - the i-th processor of a provider, or
  * NULL past the end.  Borrowed for the provider's lifetime.  Since: 0.1.
+ * Thread-safety: safe from any thread (read-only).  Blocking: never.
  */
 OTELC_API otelc_span_processor *
 otelc_tracer_provider_processor(const otelc_tracer_provider *provider,
@@ -291,16 +323,19 @@ otelc_tracer_provider_processor(const otelc_tracer_provider *provider,
 
 /** Counters of a tracer provider. */
 typedef struct otelc_tracer_stats {
-    uint64_t spans_started;         /* all spans, sampled or not */
-    uint64_t spans_sampled;         /* recording spans started */
-    uint64_t spans_ended;           /* recording spans ended */
-    uint64_t spans_not_recording;   /* non-recording spans started */
+    uint64_t spans_started;       /* all spans, sampled or not */
+    uint64_t spans_sampled;       /* recording spans started */
+    uint64_t spans_ended;         /* recording spans ended */
+    uint64_t spans_not_recording; /* non-recording spans started */
 } otelc_tracer_stats;
 
 /** otelc_tracer_provider_stats - sum the per-thread counters.  Exact once
- *  the threads that started spans are quiet.  Since: 0.1. */
-OTELC_API void otelc_tracer_provider_stats(const otelc_tracer_provider *provider,
-                                           otelc_tracer_stats *out);
+ *  the threads that started spans are quiet.  Since: 0.1.
+ *  Thread-safety: any thread.  Blocking: takes the provider's bookkeeping lock
+ * briefly. */
+OTELC_API void
+otelc_tracer_provider_stats(const otelc_tracer_provider *provider,
+                            otelc_tracer_stats *out);
 
 #ifdef __cplusplus
 }

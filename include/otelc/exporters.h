@@ -36,6 +36,7 @@ OTELC_API otelc_span_exporter *otelc_console_exporter_new(FILE *out);
  * @return NULL (with a diagnostic naming the path and errno) when the file
  *         cannot be opened.
  * Since: 0.1.
+ * Thread-safety: any thread.  Blocking: opens the file.
  */
 OTELC_API otelc_span_exporter *otelc_file_exporter_new(const char *path);
 
@@ -47,33 +48,40 @@ typedef struct otelc_memory_exporter otelc_memory_exporter;
  * @param handle  out: the store, valid until the exporter is freed (by its
  *                processor or provider).
  * Since: 0.1.
+ * Thread-safety: safe from any thread.  Blocking: never.
  */
 OTELC_API otelc_span_exporter *
 otelc_memory_exporter_new(otelc_memory_exporter **handle);
 
-/** The number of spans stored.  Thread-safety: any thread.  Since: 0.1. */
+/** The number of spans stored.  Thread-safety: any thread.  Since: 0.1.
+ *  Blocking: briefly takes the store's lock. */
 OTELC_API size_t otelc_memory_exporter_count(otelc_memory_exporter *m);
 
 /** The i-th stored span in export order, or NULL.  Borrowed until
- *  otelc_memory_exporter_clear() or the exporter is freed.  Since: 0.1. */
+ *  otelc_memory_exporter_clear() or the exporter is freed.  Since: 0.1.
+ *  Thread-safety: any thread.  Blocking: briefly takes the store's lock. */
 OTELC_API const otelc_span_data *
 otelc_memory_exporter_get(otelc_memory_exporter *m, size_t i);
 
-/** Forget every stored span.  Since: 0.1. */
+/** Forget every stored span.  Since: 0.1.
+ *  Thread-safety: any thread.  Blocking: briefly takes the store's lock. */
 OTELC_API void otelc_memory_exporter_clear(otelc_memory_exporter *m);
 
 /** Wait until at least `count` spans are stored, at most timeout_ms.
- *  Returns true when reached.  Since: 0.1. */
+ *  Returns true when reached.  Since: 0.1.
+ *  Thread-safety: any thread.  Blocking: up to timeout_ms. */
 OTELC_API bool otelc_memory_exporter_wait(otelc_memory_exporter *m,
                                           size_t count, uint32_t timeout_ms);
 
-/** The number of export calls received.  Since: 0.1. */
+/** The number of export calls received.  Since: 0.1.
+ *  Thread-safety: any thread.  Blocking: briefly takes the store's lock. */
 OTELC_API size_t otelc_memory_exporter_calls(otelc_memory_exporter *m);
 
 /**
  * otelc_memory_exporter_fail_next - make the next `n` export calls return
  * `result` without storing (to test retry and drop accounting).
  * Since: 0.1.
+ * Thread-safety: any thread.  Blocking: briefly takes the store's lock.
  */
 OTELC_API void otelc_memory_exporter_fail_next(otelc_memory_exporter *m,
                                                size_t n,

@@ -57,12 +57,14 @@ OTELC_API otelc_scoped_span otelc_scoped_span_begin(otelc_tracer *tracer,
  * otelc_scoped_span_end - pop and end a scoped span (the cleanup handler of
  * the TRACE_SPAN macros).  Idempotent.  Same thread as the begin.
  * Since: 0.1.
+ * Thread-safety: the thread that began it.  Blocking: never.
  */
 OTELC_API void otelc_scoped_span_end(otelc_scoped_span *scoped);
 
 /**
  * otelc_span_set_error - set status ERROR with a printf-formatted
  * description (truncated to 1023 bytes).  Since: 0.1.
+ * Thread-safety: one thread per span at a time.  Blocking: never.
  */
 OTELC_API void otelc_span_set_error(otelc_span *span, const char *fmt, ...)
     OTELC_PRINTF(2, 3);
@@ -72,8 +74,8 @@ OTELC_API void otelc_span_set_error(otelc_span *span, const char *fmt, ...)
 
 #define OTELC__SCOPED_SPAN(var, name, kind)                                    \
     for (otelc_scoped_span var                                                 \
-             __attribute__((cleanup(otelc_scoped_span_end))) =                 \
-                 otelc_scoped_span_begin(OTELC_TRACER, (name), (kind));        \
+         __attribute__((cleanup(otelc_scoped_span_end))) =                     \
+             otelc_scoped_span_begin(OTELC_TRACER, (name), (kind));            \
          var.once; var.once = 0)
 
 /** TRACE_SPAN_KIND(name, kind) { ... } - a scoped span of a given kind. */
@@ -90,8 +92,7 @@ OTELC_API void otelc_span_set_error(otelc_span *span, const char *fmt, ...)
 #define TRACE_ATTR_STR(key, value)                                             \
     otelc_span_set_attribute_str(otelc_span_current(), (key), (value))
 #define TRACE_ATTR_INT(key, value)                                             \
-    otelc_span_set_attribute_int(otelc_span_current(), (key),                  \
-                                 (int64_t)(value))
+    otelc_span_set_attribute_int(otelc_span_current(), (key), (int64_t)(value))
 #define TRACE_ATTR_DOUBLE(key, value)                                          \
     otelc_span_set_attribute_double(otelc_span_current(), (key),               \
                                     (double)(value))

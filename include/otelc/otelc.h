@@ -23,6 +23,8 @@
 #include "otelc/diag.h"
 #include "otelc/export.h"
 #include "otelc/exporters.h"
+#include "otelc/jaeger.h"
+#include "otelc/log.h"
 #include "otelc/macros.h"
 #include "otelc/otlp.h"
 #include "otelc/sampler.h"

@@ -68,13 +68,16 @@ typedef struct otelc_sampler_ops {
  *  Thread-safety: any thread.  Blocking: never.  Since: 0.1. */
 OTELC_API otelc_sampler *otelc_sampler_always_on(void);
 OTELC_API otelc_sampler *otelc_sampler_always_off(void);
-/** ratio is clamped to [0, 1] (NaN is 0) with one diagnostic line. */
+/** ratio is clamped to [0, 1] (NaN is 0) with one diagnostic line.
+ *  Thread-safety: any thread.  Blocking: never. */
 OTELC_API otelc_sampler *otelc_sampler_traceidratio(double ratio);
 /** Takes ownership of root (NULL = always_on).  Remote/local sampled
- *  parents are followed with always_on, unsampled ones with always_off. */
+ *  parents are followed with always_on, unsampled ones with always_off.
+ *  Thread-safety: any thread.  Blocking: never. */
 OTELC_API otelc_sampler *otelc_sampler_parentbased(otelc_sampler *root);
 /** Takes ownership of state (ops->free_state frees it, even on failure);
- *  ops is borrowed and must outlive the sampler. */
+ *  ops is borrowed and must outlive the sampler.
+ *  Thread-safety: any thread.  Blocking: never. */
 OTELC_API otelc_sampler *otelc_sampler_custom(const otelc_sampler_ops *ops,
                                               void *state);
 
@@ -85,22 +88,26 @@ OTELC_API otelc_sampler *otelc_sampler_custom(const otelc_sampler_ops *ops,
  * parentbased_always_on.  Bad values get one diagnostic naming the
  * variable, the value and what is used instead.
  * Since: 0.1.
+ * Thread-safety: any thread.  Blocking: reads the configuration.
  */
 OTELC_API otelc_sampler *otelc_sampler_from_config(void);
 
 /** otelc_sampler_description - e.g. "TraceIdRatioBased{0.250000}" or
  *  "ParentBased{root=AlwaysOnSampler,...}"; borrowed for the sampler's
- *  lifetime.  Since: 0.1. */
+ *  lifetime.  Since: 0.1.
+ *  Thread-safety: safe from any thread (read-only).  Blocking: never. */
 OTELC_API const char *otelc_sampler_description(const otelc_sampler *sampler);
 
 /** otelc_sampler_should_sample - ask a sampler directly (tests, custom
- *  composition).  Since: 0.1. */
+ *  composition).  Since: 0.1.
+ *  Thread-safety: safe from any thread.  Blocking: never. */
 OTELC_API void otelc_sampler_should_sample(const otelc_sampler *sampler,
                                            const otelc_sampling_params *params,
                                            otelc_sampling_result *result);
 
 /** otelc_sampler_free - free a sampler not owned by a provider; NULL is
- *  accepted.  Since: 0.1. */
+ *  accepted.  Since: 0.1.
+ *  Thread-safety: not concurrently with other use.  Blocking: never. */
 OTELC_API void otelc_sampler_free(otelc_sampler *sampler);
 
 #ifdef __cplusplus

@@ -57,8 +57,8 @@ typedef enum otelc_status_code {
 
 /** A link to another span, given when a span starts or later. */
 typedef struct otelc_link {
-    otelc_span_context context;       /* must be valid, or the link is ignored */
-    const char *trace_state;          /* NULL or "" for none; copied */
+    otelc_span_context context; /* must be valid, or the link is ignored */
+    const char *trace_state;    /* NULL or "" for none; copied */
     const otelc_attribute *attributes; /* copied */
     size_t attribute_count;
 } otelc_link;
@@ -69,13 +69,13 @@ typedef struct otelc_link {
  * appended.
  */
 typedef struct otelc_span_start_options {
-    otelc_span_kind kind;            /* 0 = INTERNAL */
-    const otelc_context *parent;     /* NULL = this thread's current context */
-    bool root;                       /* true = ignore any parent: new trace */
-    otelc_time_ns start_time;        /* 0 = now */
+    otelc_span_kind kind;        /* 0 = INTERNAL */
+    const otelc_context *parent; /* NULL = this thread's current context */
+    bool root;                   /* true = ignore any parent: new trace */
+    otelc_time_ns start_time;    /* 0 = now */
     const otelc_attribute *attributes; /* copied; seen by the sampler */
     size_t attribute_count;
-    const otelc_link *links;         /* copied; seen by the sampler */
+    const otelc_link *links; /* copied; seen by the sampler */
     size_t link_count;
 } otelc_span_start_options;
 
@@ -87,12 +87,13 @@ typedef struct otelc_span_start_options {
  * and byte arrays to that many bytes; 0 means no limit.
  */
 typedef struct otelc_span_limits {
-    uint32_t attribute_count;          /* OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT */
-    uint32_t attribute_value_length;   /* OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT */
-    uint32_t event_count;              /* OTEL_SPAN_EVENT_COUNT_LIMIT */
-    uint32_t link_count;               /* OTEL_SPAN_LINK_COUNT_LIMIT */
-    uint32_t event_attribute_count;    /* OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT */
-    uint32_t link_attribute_count;     /* OTEL_LINK_ATTRIBUTE_COUNT_LIMIT */
+    uint32_t attribute_count; /* OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT */
+    uint32_t
+        attribute_value_length;     /* OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT */
+    uint32_t event_count;           /* OTEL_SPAN_EVENT_COUNT_LIMIT */
+    uint32_t link_count;            /* OTEL_SPAN_LINK_COUNT_LIMIT */
+    uint32_t event_attribute_count; /* OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT */
+    uint32_t link_attribute_count;  /* OTEL_LINK_ATTRIBUTE_COUNT_LIMIT */
 } otelc_span_limits;
 
 /* ---- Tracer provider ---------------------------------------------------- */
@@ -121,9 +122,8 @@ otelc_tracer_provider_new(otelc_resource *resource, otelc_sampler *sampler);
  * Thread-safety: safe while spans are being started (the new processor
  * sees spans that start after the call).  Blocking: never.  Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_tracer_provider_add_processor(otelc_tracer_provider *provider,
-                                    otelc_span_processor *processor);
+OTELC_API otelc_status otelc_tracer_provider_add_processor(
+    otelc_tracer_provider *provider, otelc_span_processor *processor);
 
 /**
  * otelc_span_limits_default - the limits the configuration selects
@@ -137,9 +137,11 @@ OTELC_API otelc_span_limits otelc_span_limits_default(void);
  * otelc_tracer_provider_set_limits - replace the span limits (copied).
  * Call before spans are started; spans already started keep their limits.
  * Thread-safety: not safe concurrently with span starts.  Since: 0.1.
+ * Blocking: never.
  */
-OTELC_API void otelc_tracer_provider_set_limits(otelc_tracer_provider *provider,
-                                                const otelc_span_limits *limits);
+OTELC_API void
+otelc_tracer_provider_set_limits(otelc_tracer_provider *provider,
+                                 const otelc_span_limits *limits);
 
 /**
  * otelc_tracer_provider_force_flush - export every span ended so far.
@@ -150,9 +152,8 @@ OTELC_API void otelc_tracer_provider_set_limits(otelc_tracer_provider *provider,
  * Thread-safety: safe from any thread.  Blocking: yes, up to timeout_ms.
  * Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_tracer_provider_force_flush(otelc_tracer_provider *provider,
-                                  uint32_t timeout_ms);
+OTELC_API otelc_status otelc_tracer_provider_force_flush(
+    otelc_tracer_provider *provider, uint32_t timeout_ms);
 
 /**
  * otelc_tracer_provider_shutdown - flush and stop every processor.
@@ -165,9 +166,8 @@ otelc_tracer_provider_force_flush(otelc_tracer_provider *provider,
  * Thread-safety: safe from any thread.  Blocking: yes, up to timeout_ms.
  * Since: 0.1.
  */
-OTELC_API otelc_status
-otelc_tracer_provider_shutdown(otelc_tracer_provider *provider,
-                               uint32_t timeout_ms);
+OTELC_API otelc_status otelc_tracer_provider_shutdown(
+    otelc_tracer_provider *provider, uint32_t timeout_ms);
 
 /**
  * otelc_tracer_provider_free - shut down (with a 5 s deadline if not yet
@@ -193,16 +193,19 @@ OTELC_API otelc_tracer_provider *otelc_tracer_provider_global(void);
  * must reset the global before freeing it.
  * Thread-safety: safe from any thread.  Blocking: never.  Since: 0.1.
  */
-OTELC_API void otelc_tracer_provider_set_global(otelc_tracer_provider *provider);
+OTELC_API void
+otelc_tracer_provider_set_global(otelc_tracer_provider *provider);
 
 /**
  * otelc_tracer_provider_resource - the provider's resource.  Borrowed:
  * valid until the provider is freed.  Since: 0.1.
+ * Thread-safety: safe from any thread (read-only).  Blocking: never.
  */
 OTELC_API const otelc_resource *
 otelc_tracer_provider_resource(const otelc_tracer_provider *provider);
 
-/* ---- Tracers -------------------------------------------------------------- */
+/* ---- Tracers --------------------------------------------------------------
+ */
 
 /**
  * otelc_tracer_get - the tracer for an instrumentation scope.
@@ -217,8 +220,7 @@ otelc_tracer_provider_resource(const otelc_tracer_provider *provider);
  * tracer-table lock (not a hot path: keep the tracer).  Since: 0.1.
  */
 OTELC_API otelc_tracer *otelc_tracer_get(otelc_tracer_provider *provider,
-                                         const char *name,
-                                         const char *version);
+                                         const char *name, const char *version);
 
 /**
  * otelc_default_tracer - the global provider's tracer for scope "otelc",
@@ -227,7 +229,8 @@ OTELC_API otelc_tracer *otelc_tracer_get(otelc_tracer_provider *provider,
  */
 OTELC_API otelc_tracer *otelc_default_tracer(void);
 
-/* ---- Spans ---------------------------------------------------------------- */
+/* ---- Spans ----------------------------------------------------------------
+ */
 
 /**
  * otelc_span_start - start a span.
@@ -270,7 +273,8 @@ OTELC_API bool otelc_span_is_recording(const otelc_span *span);
 OTELC_API otelc_span_context otelc_span_get_context(const otelc_span *span);
 
 /** otelc_span_get_trace_state - the span's W3C tracestate, "" when none.
- *  Borrowed until the span ends.  Since: 0.1. */
+ *  Borrowed until the span ends.  Since: 0.1.
+ *  Thread-safety: any thread.  Blocking: never. */
 OTELC_API const char *otelc_span_get_trace_state(const otelc_span *span);
 
 /**
@@ -289,8 +293,7 @@ OTELC_API void otelc_span_set_attributes(otelc_span *span,
                                          size_t count);
 OTELC_API void otelc_span_set_attribute_str(otelc_span *span, const char *key,
                                             const char *value);
-OTELC_API void otelc_span_set_attribute_str_n(otelc_span *span,
-                                              const char *key,
+OTELC_API void otelc_span_set_attribute_str_n(otelc_span *span, const char *key,
                                               const char *value, size_t len);
 OTELC_API void otelc_span_set_attribute_int(otelc_span *span, const char *key,
                                             int64_t value);
@@ -316,7 +319,8 @@ OTELC_API void otelc_span_add_event_at(otelc_span *span, const char *name,
 
 /** otelc_span_add_link - add a link after start (copied; an invalid span
  *  context is ignored; beyond the link limit it is dropped and counted).
- *  Since: 0.1. */
+ *  Since: 0.1.
+ *  Thread-safety: one thread per span at a time.  Blocking: never. */
 OTELC_API void otelc_span_add_link(otelc_span *span, const otelc_link *link);
 
 /**
@@ -324,11 +328,13 @@ OTELC_API void otelc_span_add_link(otelc_span *span, const otelc_link *link);
  * ignored; the description is kept only with ERROR; once OK is set the
  * status is final.  description may be NULL; it is copied.
  * Since: 0.1.
+ * Thread-safety: one thread per span at a time.  Blocking: never.
  */
 OTELC_API void otelc_span_set_status(otelc_span *span, otelc_status_code code,
                                      const char *description);
 
-/** otelc_span_update_name - replace the span's name (copied).  Since: 0.1. */
+/** otelc_span_update_name - replace the span's name (copied).  Since: 0.1.
+ *  Thread-safety: one thread per span at a time.  Blocking: never. */
 OTELC_API void otelc_span_update_name(otelc_span *span, const char *name);
 
 /**
@@ -337,6 +343,7 @@ OTELC_API void otelc_span_update_name(otelc_span *span, const char *name);
  * omitted when NULL) plus any extra attributes.  It does not set the
  * status: call otelc_span_set_status() too if the exception is an error.
  * Since: 0.1.
+ * Thread-safety: one thread per span at a time.  Blocking: never.
  */
 OTELC_API void otelc_span_record_exception(otelc_span *span, const char *type,
                                            const char *message,

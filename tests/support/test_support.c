@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,10 +159,33 @@ int run_python(const char *script, const char *const *args, char **out) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Temporary directories are removed when the test process exits. */
+static char g_tmpdirs[16][64];
+static int g_ntmp;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw) {
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tmpdirs(void) {
+    for (int i = 0; i < g_ntmp; i++)
+        nftw(g_tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *test_tmpdir(void) {
     static char dir[64];
     snprintf(dir, sizeof dir, "/tmp/otelc-test-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
+    if (g_ntmp < 16) {
+        if (g_ntmp == 0)
+            atexit(remove_tmpdirs);
+        memcpy(g_tmpdirs[g_ntmp++], dir, sizeof dir);
+    }
     return dir;
 }
 
