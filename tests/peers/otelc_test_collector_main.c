@@ -4,7 +4,8 @@
  * demo and for the end-to-end benchmarks.
  *
  *   otelc-test-collector [--grpc PORT] [--http PORT] [--tls CERT KEY]
- *                        [--fail-next N] [--delay MS] [--verbose]
+ *                        [--fail-next N] [--delay MS] [--count-only]
+ *                        [--verbose]
  *
  * PORT 0 picks a free port.  With neither --grpc nor --http both are
  * served on the OTLP default ports 4317 and 4318.  It prints
@@ -28,7 +29,7 @@ static void on_signal(int sig) {
 static void usage(void) {
     fprintf(stderr, "usage: otelc-test-collector [--grpc PORT] [--http PORT] "
                     "[--tls CERT KEY] [--fail-next N] [--delay MS] "
-                    "[--verbose]\n");
+                    "[--count-only] [--verbose]\n");
     exit(2);
 }
 
@@ -51,6 +52,8 @@ int main(int argc, char **argv) {
             fail_next = atoi(argv[++i]);
         } else if (!strcmp(a, "--delay") && i + 1 < argc) {
             delay = atoi(argv[++i]);
+        } else if (!strcmp(a, "--count-only")) {
+            o.count_only = true; /* long runs: decode and count only */
         } else if (!strcmp(a, "--verbose")) {
             o.verbose = true;
         } else {

@@ -106,6 +106,8 @@ struct oc_collector {
     oc_request *reqs;
     size_t n_reqs, cap_reqs;
     size_t decode_errors;
+    size_t n_seen;     /* spans received (stored, or only counted) */
+    size_t n_req_seen; /* requests received */
 
     /* Faults. */
     int fail_n, fail_grpc, fail_http;
@@ -336,6 +338,7 @@ static void free_request(oc_request *r) {
 
 /* One decoded request, not yet visible to the tests. */
 typedef struct decoded {
+    size_t n_counted; /* count_only: spans decoded but not kept */
     oc_span **spans;
     size_t n_spans, cap_spans;
     oc_origin **origins;
@@ -367,6 +370,10 @@ static bool decode(oc_collector *c, const uint8_t *body, size_t len,
         for (pb_size_t s = 0; s < rs->scope_spans_count; s++) {
             const opentelemetry_proto_trace_v1_ScopeSpans *ss =
                 &rs->scope_spans[s];
+            if (c->opts.count_only) {
+                d->n_counted += ss->spans_count;
+                continue;
+            }
             oc_origin *o = calloc(1, sizeof *o);
             if (rs->has_resource) {
                 o->resource_attrs = conv_kvs(rs->resource.attributes,
@@ -395,8 +402,14 @@ static bool decode(oc_collector *c, const uint8_t *body, size_t len,
 /* Make a request and its spans visible at once (so a test that saw the
  * spans also sees the request); takes ownership of both. */
 static void commit(oc_collector *c, oc_request *r, decoded *d) {
-    r->n_spans = d->n_spans;
+    r->n_spans = d->n_spans + d->n_counted;
+    if (c->opts.verbose)
+        fprintf(stderr, "otlp-collector: %s %s: %zu bytes%s, %zu spans -> %d\n",
+                r->transport, r->path ? r->path : "", r->body_len,
+                r->compressed ? " (gzip)" : "", r->n_spans, r->answer);
     pthread_mutex_lock(&c->lock);
+    c->n_seen += r->n_spans;
+    c->n_req_seen++;
     for (size_t i = 0; i < d->n_origins; i++) {
         GROW(c->origins, c->n_origins, c->cap_origins);
         c->origins[c->n_origins++] = d->origins[i];
@@ -407,16 +420,17 @@ static void commit(oc_collector *c, oc_request *r, decoded *d) {
     }
     if (r->decode_error)
         c->decode_errors++;
-    GROW(c->reqs, c->n_reqs, c->cap_reqs);
-    c->reqs[c->n_reqs++] = *r;
+    bool keep = !c->opts.count_only;
+    if (keep) {
+        GROW(c->reqs, c->n_reqs, c->cap_reqs);
+        c->reqs[c->n_reqs++] = *r;
+    }
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
+    if (!keep)
+        free_request(r);
     free(d->spans);
     free(d->origins);
-    if (c->opts.verbose)
-        fprintf(stderr, "otlp-collector: %s %s: %zu bytes%s, %zu spans -> %d\n",
-                r->transport, r->path ? r->path : "", r->body_len,
-                r->compressed ? " (gzip)" : "", r->n_spans, r->answer);
 }
 
 static void add_header(oc_request *r, const char *k, size_t kl, const char *v,
@@ -1179,7 +1193,7 @@ void oc_set_blackhole(oc_collector *c, bool on) {
 
 size_t oc_span_count(oc_collector *c) {
     pthread_mutex_lock(&c->lock);
-    size_t n = c->n_spans;
+    size_t n = c->n_seen;
     pthread_mutex_unlock(&c->lock);
     return n;
 }
@@ -1204,11 +1218,11 @@ static bool wait_for(oc_collector *c, size_t *counter, size_t n,
 }
 
 bool oc_wait_spans(oc_collector *c, size_t n, uint32_t timeout_ms) {
-    return wait_for(c, &c->n_spans, n, timeout_ms);
+    return wait_for(c, &c->n_seen, n, timeout_ms);
 }
 
 bool oc_wait_requests(oc_collector *c, size_t n, uint32_t timeout_ms) {
-    return wait_for(c, &c->n_reqs, n, timeout_ms);
+    return wait_for(c, &c->n_req_seen, n, timeout_ms);
 }
 
 const oc_span *oc_span_at(oc_collector *c, size_t i) {
@@ -1230,7 +1244,7 @@ const oc_span *oc_find_span(oc_collector *c, const char *name) {
 
 size_t oc_request_count(oc_collector *c) {
     pthread_mutex_lock(&c->lock);
-    size_t n = c->n_reqs;
+    size_t n = c->n_req_seen;
     pthread_mutex_unlock(&c->lock);
     return n;
 }
@@ -1273,6 +1287,7 @@ void oc_clear(oc_collector *c) {
     for (size_t i = 0; i < c->n_reqs; i++)
         free_request(&c->reqs[i]);
     c->n_spans = c->n_origins = c->n_reqs = 0;
+    c->n_seen = c->n_req_seen = 0;
     c->decode_errors = 0;
     pthread_mutex_unlock(&c->lock);
 }

@@ -144,6 +144,8 @@ typedef struct oc_options {
     const char *tls_cert; /* PEM files: serve gRPC over TLS when set */
     const char *tls_key;
     bool verbose;        /* one line per request on stderr */
+    bool count_only;     /* decode and count spans, keep nothing (for
+                            benchmarks: oc_span_at() finds nothing) */
 } oc_options;
 
 typedef struct oc_collector oc_collector;
