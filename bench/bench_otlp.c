@@ -73,7 +73,8 @@ static double run_encode(long iters, double *bytes_per_span) {
         otelc_span_data *s = &spans[i];
         memset(s, 0, sizeof *s);
         for (int k = 0; k < 16; k++)
-            s->context.trace_id[k] = (uint8_t)(seed >> (k % 8 * 8)) ^ (uint8_t)k;
+            s->context.trace_id[k] =
+                (uint8_t)(seed >> (k % 8 * 8)) ^ (uint8_t)k;
         for (int k = 0; k < 8; k++)
             s->context.span_id[k] = (uint8_t)(seed >> (k * 8)) ^ (uint8_t)i;
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
@@ -107,8 +108,8 @@ static double run_encode(long iters, double *bytes_per_span) {
     for (long b = 0; b < batches; b++) {
         /* Exactly what the exporter does per batch (otlp_exporter.c). */
         otelc__arena_reset(&arena);
-        const ProtobufCMessage *m = otelc__otlp_traces_request(&arena, ptrs,
-                                                               BATCH);
+        const ProtobufCMessage *m =
+            otelc__otlp_traces_request(&arena, ptrs, BATCH);
         size_t sz = protobuf_c_message_get_packed_size(m);
         if (sz > cap) {
             cap = sz;
@@ -123,7 +124,8 @@ static double run_encode(long iters, double *bytes_per_span) {
     return (double)(t1 - t0) / ((double)batches * BATCH);
 }
 
-/* ---- end to end ------------------------------------------------------------ */
+/* ---- end to end ------------------------------------------------------------
+ */
 
 /* CPU nanoseconds of this process's thread named `name` (utime + stime
  * from /proc; clock ticks, so 10 ms resolution: runs last seconds). */
@@ -159,9 +161,9 @@ static uint64_t thread_cpu_by_name(const char *name) {
         /* Fields after the ")" that ends the name: 14 utime, 15 stime. */
         char *p = strrchr(buf, ')');
         unsigned long ut = 0, st = 0;
-        if (p && sscanf(p + 2,
-                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                        &ut, &st) == 2)
+        if (p &&
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                   &ut, &st) == 2)
             total += (uint64_t)(ut + st) * (1000000000ull / (uint64_t)hz);
     }
     closedir(d);
@@ -254,8 +256,9 @@ int main(int argc, char **argv) {
     }
     bool grpc = !strcmp(what, "grpc");
     if (!grpc && strcmp(what, "http")) {
-        fprintf(stderr, "usage: %s encode|grpc|http [iterations] "
-                        "[repetitions]\n",
+        fprintf(stderr,
+                "usage: %s encode|grpc|http [iterations] "
+                "[repetitions]\n",
                 argv[0]);
         return 2;
     }

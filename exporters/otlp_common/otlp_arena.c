@@ -20,7 +20,9 @@ struct otelc__arena_block {
     unsigned char data[];
 };
 
-static size_t round_up(size_t n) { return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1); }
+static size_t round_up(size_t n) {
+    return (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+}
 
 static otelc__arena_block *block_new(size_t cap) {
     otelc__arena_block *b = malloc(sizeof *b + cap);

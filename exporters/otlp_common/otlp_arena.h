@@ -35,7 +35,8 @@ void *otelc__arena_alloc(otelc__arena *a, size_t n);
 void otelc__arena_reset(otelc__arena *a);
 void otelc__arena_free(otelc__arena *a);
 
-#define OTELC__ARENA_NEW(a, type) ((type *)otelc__arena_alloc((a), sizeof(type)))
+#define OTELC__ARENA_NEW(a, type)                                              \
+    ((type *)otelc__arena_alloc((a), sizeof(type)))
 #define OTELC__ARENA_ARRAY(a, type, n)                                         \
     ((type *)otelc__arena_alloc((a), sizeof(type) * (n)))
 

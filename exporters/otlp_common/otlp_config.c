@@ -27,13 +27,14 @@
 #include "exporters/otlp_common/otlp_exporter.h"
 #include "otelc/version.h"
 
-/* ---- endpoints ------------------------------------------------------------- */
+/* ---- endpoints -------------------------------------------------------------
+ */
 
 typedef struct url_parts {
     char scheme[8]; /* "http", "https" or "" */
     const char *host;
-    size_t host_len; /* brackets of an IPv6 literal included */
-    long port;       /* -1 when absent */
+    size_t host_len;  /* brackets of an IPv6 literal included */
+    long port;        /* -1 when absent */
     const char *path; /* "" or starting with '/' (query included) */
 } url_parts;
 
@@ -132,7 +133,8 @@ static char *grpc_target(const url_parts *u, bool tls) {
     return t;
 }
 
-/* ---- headers ---------------------------------------------------------------- */
+/* ---- headers ----------------------------------------------------------------
+ */
 
 typedef struct hdr_acc {
     otelc__otlp_config *c;
@@ -165,7 +167,8 @@ static void add_header(const char *k, const char *v, void *arg) {
     c->nheaders++;
 }
 
-/* ---- resolution ------------------------------------------------------------- */
+/* ---- resolution -------------------------------------------------------------
+ */
 
 /* The first non-empty of: code value, per-signal setting, generic setting. */
 static const char *pick(const char *code, otelc__cfg_id sig, otelc__cfg_id gen,
@@ -192,8 +195,8 @@ bool otelc__otlp_config_resolve(otelc__otlp_config *c,
     memset(c, 0, sizeof *c);
     const char *src;
 
-    const char *proto = pick(o->protocol, sig->cfg_protocol,
-                             OTELC_CFG_OTLP_PROTOCOL, &src);
+    const char *proto =
+        pick(o->protocol, sig->cfg_protocol, OTELC_CFG_OTLP_PROTOCOL, &src);
     if (!proto[0] || !strcmp(proto, "http/protobuf"))
         c->protocol = OTELC__OTLP_HTTP_PROTOBUF;
     else if (!strcmp(proto, "grpc"))
@@ -324,8 +327,8 @@ bool otelc__otlp_config_resolve(otelc__otlp_config *c,
                     "together for mutual TLS; neither is used");
 
     /* Headers: the per-signal list replaces the generic one. */
-    const char *hs = pick(o->headers, sig->cfg_headers, OTELC_CFG_OTLP_HEADERS,
-                          &src);
+    const char *hs =
+        pick(o->headers, sig->cfg_headers, OTELC_CFG_OTLP_HEADERS, &src);
     if (hs[0]) {
         hdr_acc acc = {c, false};
         const char *err = NULL;
@@ -342,8 +345,9 @@ bool otelc__otlp_config_resolve(otelc__otlp_config *c,
              "OTel-OTLP-Exporter-C/" OTELC_VERSION_STRING " (otelc)");
     return true;
 oom:
-    otelc__diag(OTELC_DIAG_ERROR, "otlp: out of memory creating the %s "
-                                  "exporter",
+    otelc__diag(OTELC_DIAG_ERROR,
+                "otlp: out of memory creating the %s "
+                "exporter",
                 sig->name);
     otelc__otlp_config_free(c);
     return false;
@@ -363,7 +367,8 @@ void otelc__otlp_config_free(otelc__otlp_config *c) {
     memset(c, 0, sizeof *c);
 }
 
-/* ---- partial success -------------------------------------------------------- */
+/* ---- partial success --------------------------------------------------------
+ */
 
 /* protobuf-c's allocator hooks over a small arena: unpacking a response
  * costs no malloc per field, and one free of the arena releases it. */
@@ -391,12 +396,13 @@ static int64_t partial_protobuf(const otelc__otlp_signal *sig,
     otelc__arena_init(&a, 4096);
     ProtobufCAllocator alloc = {arena_alloc_cb, arena_free_cb, &a};
     int64_t rejected = 0;
-    ProtobufCMessage *m = protobuf_c_message_unpack(sig->response, &alloc,
-                                                    len, body);
+    ProtobufCMessage *m =
+        protobuf_c_message_unpack(sig->response, &alloc, len, body);
     if (!m) {
-        otelc__diag(OTELC_DIAG_DEBUG, "otlp: the %s response body (%zu "
-                                      "bytes) is not a valid protobuf "
-                                      "message; ignored",
+        otelc__diag(OTELC_DIAG_DEBUG,
+                    "otlp: the %s response body (%zu "
+                    "bytes) is not a valid protobuf "
+                    "message; ignored",
                     sig->name, len);
         goto out;
     }
@@ -480,8 +486,8 @@ static int64_t partial_json(const otelc__otlp_signal *sig, const uint8_t *body,
 
 int64_t otelc__otlp_partial_success(const otelc__otlp_signal *sig,
                                     otelc__otlp_protocol protocol,
-                                    const uint8_t *body, size_t len,
-                                    char *msg, size_t msg_size) {
+                                    const uint8_t *body, size_t len, char *msg,
+                                    size_t msg_size) {
     if (msg_size)
         msg[0] = '\0';
     if (!body || !len)
@@ -491,7 +497,8 @@ int64_t otelc__otlp_partial_success(const otelc__otlp_signal *sig,
                : partial_protobuf(sig, body, len, msg, msg_size);
 }
 
-/* ---- Retry-After -------------------------------------------------------------- */
+/* ---- Retry-After
+ * -------------------------------------------------------------- */
 
 static int month_index(const char *t, size_t n) {
     static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";

@@ -29,13 +29,12 @@ otelc__otlp_traces_request(otelc__arena *a, const otelc_span_data *const *spans,
  * KeyValue pointers (NULL with n == 0 is fine), and one AnyValue. */
 struct Opentelemetry__Proto__Common__V1__KeyValue;
 struct Opentelemetry__Proto__Common__V1__AnyValue;
-bool otelc__otlp_attributes(otelc__arena *a, const otelc_attribute *attrs,
-                            size_t n,
-                            struct Opentelemetry__Proto__Common__V1__KeyValue
-                                ***out);
-bool otelc__otlp_any_value(otelc__arena *a, const otelc_value *v,
-                           struct Opentelemetry__Proto__Common__V1__AnyValue
-                               *out);
+bool otelc__otlp_attributes(
+    otelc__arena *a, const otelc_attribute *attrs, size_t n,
+    struct Opentelemetry__Proto__Common__V1__KeyValue ***out);
+bool otelc__otlp_any_value(
+    otelc__arena *a, const otelc_value *v,
+    struct Opentelemetry__Proto__Common__V1__AnyValue *out);
 
 /* The OTLP span flags for a context: W3C flags in bits 0-7, bit 8 says bit
  * 9 is meaningful, bit 9 says the (parent or linked) context is remote. */

@@ -85,8 +85,8 @@ static bool encode(otlp_exporter *x, const otelc_span_data *const *spans,
         return !x->body.oom;
     }
     otelc__arena_reset(&x->arena);
-    const ProtobufCMessage *req = otelc__otlp_traces_request(&x->arena, spans,
-                                                             n);
+    const ProtobufCMessage *req =
+        otelc__otlp_traces_request(&x->arena, spans, n);
     if (!req)
         return false;
     size_t size = protobuf_c_message_get_packed_size(req);
@@ -112,7 +112,8 @@ static otelc_export_result otlp_export(void *st,
     add(&x->encode_cpu_ns, cpu1 - cpu0);
     add(&x->bytes_encoded, x->body.len);
 
-    uint64_t deadline = otelc__mono_ns() + (uint64_t)x->cfg.timeout_ms * 1000000u;
+    uint64_t deadline =
+        otelc__mono_ns() + (uint64_t)x->cfg.timeout_ms * 1000000u;
     if (ctx->deadline_mono_ns && ctx->deadline_mono_ns < deadline)
         deadline = ctx->deadline_mono_ns;
 
@@ -182,10 +183,10 @@ static void otlp_free(void *st) {
     free(x);
 }
 
-static const otelc_span_exporter_ops grpc_ops = {
-    "otlp_grpc", otlp_export, NULL, otlp_shutdown, otlp_free};
-static const otelc_span_exporter_ops http_ops = {
-    "otlp_http", otlp_export, NULL, otlp_shutdown, otlp_free};
+static const otelc_span_exporter_ops grpc_ops = {"otlp_grpc", otlp_export, NULL,
+                                                 otlp_shutdown, otlp_free};
+static const otelc_span_exporter_ops http_ops = {"otlp_http", otlp_export, NULL,
+                                                 otlp_shutdown, otlp_free};
 
 static otelc_span_exporter *create(const otelc_otlp_options *o,
                                    otelc_status *st) {
@@ -219,8 +220,9 @@ static otelc_span_exporter *create(const otelc_otlp_options *o,
         otlp_free(x);
         return NULL;
     }
-    otelc__diag(OTELC_DIAG_DEBUG, "%s: exporting %s to %s (%s%s, timeout %u ms)",
-                x->name, x->sig->name, x->cfg.target,
+    otelc__diag(OTELC_DIAG_DEBUG,
+                "%s: exporting %s to %s (%s%s, timeout %u ms)", x->name,
+                x->sig->name, x->cfg.target,
                 x->cfg.protocol == OTELC__OTLP_HTTP_JSON ? "json" : "protobuf",
                 x->cfg.gzip ? ", gzip" : "", x->cfg.timeout_ms);
     otelc_span_exporter *e = otelc_span_exporter_new(ops, x);

@@ -29,11 +29,12 @@ typedef enum otelc__otlp_protocol {
 
 /* What differs between the three OTLP signals. */
 typedef struct otelc__otlp_signal {
-    const char *name;        /* "traces" */
-    const char *http_path;   /* "/v1/traces" */
-    const char *grpc_method; /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export" */
+    const char *name;      /* "traces" */
+    const char *http_path; /* "/v1/traces" */
+    const char *grpc_method; /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+                              */
     const char *json_rejected_key; /* "rejectedSpans" */
-    const char *items;       /* "spans", for diagnostics */
+    const char *items;             /* "spans", for diagnostics */
     /* ExportXServiceResponse: field 1 is the partial success, whose field 1
      * is the rejected count and field 2 the message, for every signal. */
     const ProtobufCMessageDescriptor *response;
@@ -55,14 +56,14 @@ typedef struct otelc__otlp_header {
  * generic variables, then the specification's defaults. */
 typedef struct otelc__otlp_config {
     otelc__otlp_protocol protocol;
-    char *endpoint;     /* as configured, for diagnostics */
+    char *endpoint; /* as configured, for diagnostics */
     /* gRPC: "host:port" target and whether to use TLS.
      * HTTP: the full request URL. */
     char *target;
     bool tls;
     uint32_t timeout_ms;
     bool gzip;
-    char *certificate;        /* PEM file paths, or NULL */
+    char *certificate; /* PEM file paths, or NULL */
     char *client_key;
     char *client_certificate;
     otelc__otlp_header *headers;
@@ -79,8 +80,8 @@ typedef enum otelc__otlp_outcome {
 
 typedef struct otelc__otlp_result {
     otelc__otlp_outcome outcome;
-    uint64_t retry_after_ms;   /* server's hint, 0 = none */
-    size_t wire_bytes;         /* request body bytes as sent (compressed) */
+    uint64_t retry_after_ms; /* server's hint, 0 = none */
+    size_t wire_bytes;       /* request body bytes as sent (compressed) */
     /* On OK: the response body (an ExportXServiceResponse, protobuf or
      * JSON by protocol), borrowed from the transport until its next call. */
     const uint8_t *body;
@@ -124,8 +125,8 @@ void otelc__otlp_config_free(otelc__otlp_config *c);
  * valid until the next call with the same arena) or "". */
 int64_t otelc__otlp_partial_success(const otelc__otlp_signal *sig,
                                     otelc__otlp_protocol protocol,
-                                    const uint8_t *body, size_t len,
-                                    char *msg, size_t msg_size);
+                                    const uint8_t *body, size_t len, char *msg,
+                                    size_t msg_size);
 
 /* Parse an HTTP Retry-After value: delay-seconds or an HTTP-date (relative
  * to now_unix_s).  Returns milliseconds, or 0 when unparsable or past. */

@@ -42,10 +42,12 @@ typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest
 
 /* Initial values, copied into arena memory (the generated INIT macros are
  * initialisers, not expressions). */
-static const AnyValue any_init = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__INIT;
+static const AnyValue any_init =
+    OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__INIT;
 static const ArrayValue array_init =
     OPENTELEMETRY__PROTO__COMMON__V1__ARRAY_VALUE__INIT;
-static const KeyValue kv_init = OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE__INIT;
+static const KeyValue kv_init =
+    OPENTELEMETRY__PROTO__COMMON__V1__KEY_VALUE__INIT;
 static const Scope scope_init =
     OPENTELEMETRY__PROTO__COMMON__V1__INSTRUMENTATION_SCOPE__INIT;
 static const Resource resource_init =
@@ -55,13 +57,15 @@ static const ResourceSpans rs_init =
 static const ScopeSpans ss_init =
     OPENTELEMETRY__PROTO__TRACE__V1__SCOPE_SPANS__INIT;
 static const Span span_init = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__INIT;
-static const Event event_init = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__EVENT__INIT;
+static const Event event_init =
+    OPENTELEMETRY__PROTO__TRACE__V1__SPAN__EVENT__INIT;
 static const Link link_init = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__LINK__INIT;
 static const Status status_init = OPENTELEMETRY__PROTO__TRACE__V1__STATUS__INIT;
 static const Request request_init =
     OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
 
-/* ---- attributes ------------------------------------------------------------ */
+/* ---- attributes ------------------------------------------------------------
+ */
 
 /* Array elements: one block of values plus one of pointers to them. */
 static bool array_value(otelc__arena *a, const otelc_value *v, AnyValue *out) {
@@ -105,7 +109,8 @@ static bool array_value(otelc__arena *a, const otelc_value *v, AnyValue *out) {
         arr->n_values = n;
         arr->values = ptrs;
     }
-    out->value_case = OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
+    out->value_case =
+        OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE;
     out->array_value = arr;
     return true;
 }
@@ -143,8 +148,7 @@ bool otelc__otlp_any_value(otelc__arena *a, const otelc_value *v,
     case OTELC_VALUE_STRING_ARRAY:
     case OTELC_VALUE_BOOL_ARRAY:
     case OTELC_VALUE_INT_ARRAY:
-    case OTELC_VALUE_DOUBLE_ARRAY:
-        return array_value(a, v, out);
+    case OTELC_VALUE_DOUBLE_ARRAY: return array_value(a, v, out);
     default:
         /* OTELC_VALUE_NONE: an empty AnyValue (no field set). */
         return true;
@@ -179,7 +183,8 @@ bool otelc__otlp_attributes(otelc__arena *a, const otelc_attribute *attrs,
     return true;
 }
 
-/* ---- spans ----------------------------------------------------------------- */
+/* ---- spans -----------------------------------------------------------------
+ */
 
 static bool fill_span(otelc__arena *a, const otelc_span_data *s, Span *sp) {
     *sp = span_init;
@@ -192,8 +197,8 @@ static bool fill_span(otelc__arena *a, const otelc_span_data *s, Span *sp) {
         sp->parent_span_id.len = 8;
         sp->parent_span_id.data = (uint8_t *)s->parent_span_id;
     }
-    sp->flags = otelc__otlp_span_flags(s->context.trace_flags,
-                                       s->parent_is_remote);
+    sp->flags =
+        otelc__otlp_span_flags(s->context.trace_flags, s->parent_is_remote);
     sp->name = (char *)s->name;
     sp->kind = (Opentelemetry__Proto__Trace__V1__Span__SpanKind)s->kind;
     sp->start_time_unix_nano = s->start_time;
@@ -258,15 +263,16 @@ static bool fill_span(otelc__arena *a, const otelc_span_data *s, Span *sp) {
         if (!st)
             return false;
         *st = status_init;
-        st->code = (Opentelemetry__Proto__Trace__V1__Status__StatusCode)
-                       s->status_code;
+        st->code =
+            (Opentelemetry__Proto__Trace__V1__Status__StatusCode)s->status_code;
         st->message = (char *)s->status_description;
         sp->status = st;
     }
     return true;
 }
 
-/* ---- grouping -------------------------------------------------------------- */
+/* ---- grouping --------------------------------------------------------------
+ */
 
 typedef struct group {
     const otelc_resource *res;

@@ -69,8 +69,8 @@ typedef struct grpc_tr {
     size_t resp_cap;
     grpc_channel_credentials *creds;
     bool reset_backoff; /* the last request found no connection */
-    bool child_ok;      /* forked with gRPC fork support and no call in flight */
-    pid_t pid;          /* the process that created the gRPC objects */
+    bool child_ok; /* forked with gRPC fork support and no call in flight */
+    pid_t pid;     /* the process that created the gRPC objects */
     bool fork_warned;
     bool hooked;               /* register_fork_hook() was called */
     pthread_mutex_t call_lock; /* held during each send and across fork() */
@@ -78,7 +78,8 @@ typedef struct grpc_tr {
     struct grpc_tr *next; /* g_list */
 } grpc_tr;
 
-/* ---- fork ------------------------------------------------------------------- */
+/* ---- fork -------------------------------------------------------------------
+ */
 
 /* grpc/fork.h declares grpc_prefork() and friends without extern "C", so
  * some gRPC builds (Debian 12's 1.51) export them only under their C++
@@ -86,16 +87,28 @@ typedef struct grpc_tr {
  * names, 0 = none) and these wrappers bind to what exists. */
 #if OTELC_GRPC_FORK_API == 1
 #include <grpc/fork.h>
-static void g_prefork(void) { grpc_prefork(); }
-static void g_postfork_parent(void) { grpc_postfork_parent(); }
-static void g_postfork_child(void) { grpc_postfork_child(); }
+static void g_prefork(void) {
+    grpc_prefork();
+}
+static void g_postfork_parent(void) {
+    grpc_postfork_parent();
+}
+static void g_postfork_child(void) {
+    grpc_postfork_child();
+}
 #elif OTELC_GRPC_FORK_API == 2
 void otelc__grpc_prefork(void) __asm__("_Z12grpc_preforkv");
 void otelc__grpc_postfork_parent(void) __asm__("_Z20grpc_postfork_parentv");
 void otelc__grpc_postfork_child(void) __asm__("_Z19grpc_postfork_childv");
-static void g_prefork(void) { otelc__grpc_prefork(); }
-static void g_postfork_parent(void) { otelc__grpc_postfork_parent(); }
-static void g_postfork_child(void) { otelc__grpc_postfork_child(); }
+static void g_prefork(void) {
+    otelc__grpc_prefork();
+}
+static void g_postfork_parent(void) {
+    otelc__grpc_postfork_parent();
+}
+static void g_postfork_child(void) {
+    otelc__grpc_postfork_child();
+}
 #else
 static void g_prefork(void) {}
 static void g_postfork_parent(void) {}
@@ -161,24 +174,38 @@ static void register_fork_hook(void) {
         otelc__fork_register(&g_hook);
 }
 
-/* ---- helpers ------------------------------------------------------------------ */
+/* ---- helpers
+ * ------------------------------------------------------------------ */
 
 static gpr_timespec to_gpr(uint64_t deadline_mono_ns) {
     uint64_t now = otelc__mono_ns();
-    int64_t left = deadline_mono_ns > now ? (int64_t)(deadline_mono_ns - now) : 0;
+    int64_t left =
+        deadline_mono_ns > now ? (int64_t)(deadline_mono_ns - now) : 0;
     return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                         gpr_time_from_nanos(left, GPR_TIMESPAN));
 }
 
-static const char *const g_code_names[] = {
-    "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-    "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+static const char *const g_code_names[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
 
 static const char *code_name(grpc_status_code c) {
     return (unsigned)c < OTELC_ARRAY_LEN(g_code_names) ? g_code_names[c]
-                                                         : "UNKNOWN_CODE";
+                                                       : "UNKNOWN_CODE";
 }
 
 static bool retryable_code(grpc_status_code c) {
@@ -188,10 +215,8 @@ static bool retryable_code(grpc_status_code c) {
     case GRPC_STATUS_ABORTED:
     case GRPC_STATUS_OUT_OF_RANGE:
     case GRPC_STATUS_UNAVAILABLE:
-    case GRPC_STATUS_DATA_LOSS:
-        return true;
-    default:
-        return false;
+    case GRPC_STATUS_DATA_LOSS: return true;
+    default: return false;
     }
 }
 
@@ -255,7 +280,8 @@ static void copy_response(grpc_tr *t, grpc_byte_buffer *bb,
 
 static void open_channel(grpc_tr *t);
 
-/* ---- send --------------------------------------------------------------------- */
+/* ---- send
+ * --------------------------------------------------------------------- */
 
 static void grpc_send(void *tp, const uint8_t *body, size_t len,
                       uint64_t deadline_mono_ns, otelc__otlp_result *out) {
@@ -282,8 +308,9 @@ static void grpc_send(void *tp, const uint8_t *body, size_t len,
                        "use http/protobuf)");
         if (!t->fork_warned) {
             t->fork_warned = true;
-            otelc__diag(OTELC_DIAG_ERROR, "otlp_grpc: %s; %s are dropped in "
-                                          "this process",
+            otelc__diag(OTELC_DIAG_ERROR,
+                        "otlp_grpc: %s; %s are dropped in "
+                        "this process",
                         out->detail, t->sig->items);
         }
         return;
@@ -352,8 +379,9 @@ static void grpc_send(void *tp, const uint8_t *body, size_t len,
     if (ev.type != GRPC_OP_COMPLETE) {
         grpc_call_cancel(call, NULL);
         ev = grpc_completion_queue_pluck(
-            t->cq, t, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                   gpr_time_from_millis(1000, GPR_TIMESPAN)),
+            t->cq, t,
+            gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                         gpr_time_from_millis(1000, GPR_TIMESPAN)),
             NULL);
         if (ev.type != GRPC_OP_COMPLETE) {
             /* The batch still references the buffers: leak them rather than
@@ -391,7 +419,8 @@ static void grpc_send(void *tp, const uint8_t *body, size_t len,
         t->reset_backoff = true;
     {
         size_t dl = GRPC_SLICE_LENGTH(details);
-        int n = snprintf(out->detail, sizeof out->detail, "%s", code_name(status));
+        int n =
+            snprintf(out->detail, sizeof out->detail, "%s", code_name(status));
         if (dl && n > 0 && (size_t)n < sizeof out->detail)
             n += snprintf(out->detail + n, sizeof out->detail - (size_t)n,
                           ": %.*s", (int)(dl > 160 ? 160 : dl),
@@ -417,7 +446,8 @@ done:
     pthread_mutex_unlock(&t->call_lock);
 }
 
-/* ---- lifecycle ------------------------------------------------------------------ */
+/* ---- lifecycle
+ * ------------------------------------------------------------------ */
 
 static void grpc_tr_free(void *tp) {
     grpc_tr *t = tp;
@@ -434,9 +464,8 @@ static void grpc_tr_free(void *tp) {
             grpc_channel_destroy(t->channel);
         if (t->cq) {
             grpc_completion_queue_shutdown(t->cq);
-            while (grpc_completion_queue_pluck(t->cq, NULL,
-                                               gpr_inf_future(GPR_CLOCK_REALTIME),
-                                               NULL)
+            while (grpc_completion_queue_pluck(
+                       t->cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
                        .type != GRPC_QUEUE_SHUTDOWN)
                 ;
             grpc_completion_queue_destroy(t->cq);
@@ -463,8 +492,9 @@ static const otelc__otlp_transport_ops grpc_tr_ops = {grpc_send, NULL,
 static char *read_file(const char *path, const char *what) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        otelc__diag(OTELC_DIAG_ERROR, "otlp_grpc: cannot read the %s file %s: "
-                                      "%s",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "otlp_grpc: cannot read the %s file %s: "
+                    "%s",
                     what, path, strerror(errno));
         return NULL;
     }
@@ -497,8 +527,8 @@ static grpc_channel_credentials *make_creds(const otelc__otlp_config *cfg,
     if (!cfg->tls)
         return grpc_insecure_credentials_create();
     char *roots = NULL, *key = NULL, *cert = NULL;
-    if (cfg->certificate && !(roots = read_file(cfg->certificate,
-                                                "certificate"))) {
+    if (cfg->certificate &&
+        !(roots = read_file(cfg->certificate, "certificate"))) {
         *ok = false;
         return NULL;
     }
@@ -639,8 +669,9 @@ void *otelc__otlp_grpc_new(const otelc__otlp_config *cfg,
     t->creds = creds;
     open_channel(t);
     if (!t->channel || !t->cq || !t->method) {
-        otelc__diag(OTELC_DIAG_ERROR, "otlp_grpc: cannot create a channel to "
-                                      "%s",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "otlp_grpc: cannot create a channel to "
+                    "%s",
                     cfg->target);
         grpc_tr_free(t);
         return NULL;

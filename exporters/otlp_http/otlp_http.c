@@ -108,8 +108,7 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud) {
     http_tr *t = ud;
     size_t n = sz * nm;
     header_value(p, n, "retry-after", t->retry_after, sizeof t->retry_after);
-    header_value(p, n, "content-type", t->content_type,
-                 sizeof t->content_type);
+    header_value(p, n, "content-type", t->content_type, sizeof t->content_type);
     return n;
 }
 
@@ -212,8 +211,7 @@ static bool curl_retryable(CURLcode rc) {
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
-    case CURLE_OUT_OF_MEMORY:
-        return false;
+    case CURLE_OUT_OF_MEMORY: return false;
     default:
         /* Connection refused or reset, timeouts, DNS, read/write errors,
          * an empty reply: the collector may be back on the next try. */
@@ -266,8 +264,8 @@ static void http_send(void *tp, const uint8_t *body, size_t len,
 
     CURLcode rc = curl_easy_perform(t->curl);
     if (rc != CURLE_OK) {
-        out->outcome = curl_retryable(rc) ? OTELC__OTLP_RETRYABLE
-                                          : OTELC__OTLP_PERMANENT;
+        out->outcome =
+            curl_retryable(rc) ? OTELC__OTLP_RETRYABLE : OTELC__OTLP_PERMANENT;
         snprintf(out->detail, sizeof out->detail, "%s%s%.160s",
                  curl_easy_strerror(rc), t->errbuf[0] ? ": " : "", t->errbuf);
         return;
@@ -313,8 +311,9 @@ void *otelc__otlp_http_new(const otelc__otlp_config *cfg,
     *ops = &http_tr_ops;
     pthread_once(&g_curl_once, curl_init_once);
     if (g_curl_init_rc != CURLE_OK) {
-        otelc__diag(OTELC_DIAG_ERROR, "otlp_http: libcurl failed to "
-                                      "initialise: %s",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "otlp_http: libcurl failed to "
+                    "initialise: %s",
                     curl_easy_strerror(g_curl_init_rc));
         return NULL;
     }
@@ -360,8 +359,9 @@ void *otelc__otlp_http_new(const otelc__otlp_config *cfg,
 #undef ADD
     t->headers = h;
     if (!ok || !setup_handle(t)) {
-        otelc__diag(OTELC_DIAG_ERROR, "otlp_http: out of memory setting up "
-                                      "the %s exporter",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "otlp_http: out of memory setting up "
+                    "the %s exporter",
                     sig->name);
         http_free(t);
         return NULL;

@@ -67,20 +67,20 @@ otelc_otlp_exporter_new(const otelc_otlp_options *options);
 
 /** Counters of one OTLP exporter.  All monotonic. */
 typedef struct otelc_otlp_stats {
-    uint64_t requests;            /* requests sent, retries included */
-    uint64_t requests_ok;         /* accepted, fully or partially */
-    uint64_t failures_retryable;  /* transient failures (retried by the worker) */
-    uint64_t failures_permanent;  /* rejected requests (batch dropped) */
-    uint64_t retry_hints;         /* failures that carried RetryInfo or
-                                     Retry-After */
-    uint64_t partial_successes;   /* responses with a partial success */
-    uint64_t items_rejected;      /* spans the receiver rejected in them */
-    uint64_t items_sent;          /* spans in requests sent */
-    uint64_t bytes_encoded;       /* request bodies before compression */
-    uint64_t bytes_sent;          /* request bodies as sent */
-    uint64_t encode_cpu_ns;       /* worker CPU time spent encoding */
-    uint64_t export_cpu_ns;       /* worker CPU time spent in export calls
-                                     (encoding, compression, transport) */
+    uint64_t requests;           /* requests sent, retries included */
+    uint64_t requests_ok;        /* accepted, fully or partially */
+    uint64_t failures_retryable; /* transient: the worker retries */
+    uint64_t failures_permanent; /* rejected: the batch is dropped */
+    uint64_t retry_hints;        /* failures with RetryInfo/Retry-After */
+    uint64_t partial_successes;  /* responses with a partial success */
+    uint64_t items_rejected;     /* spans rejected in those */
+    uint64_t items_sent;         /* spans in requests sent */
+    uint64_t bytes_encoded;      /* request bodies before compression */
+    uint64_t bytes_sent;         /* request bodies as sent (gRPC: before
+                                    gRPC's own compression) */
+    uint64_t encode_cpu_ns;      /* worker CPU time spent encoding */
+    uint64_t export_cpu_ns;      /* worker CPU time in export calls:
+                                    encoding, compression, transport */
 } otelc_otlp_stats;
 
 /**

@@ -48,7 +48,8 @@ otelc_span_context make_full_span(otelc_tracer *t, const char *name) {
     memcpy(parent.span_id, full_remote_span_id, 8);
     parent.trace_flags = OTELC_TRACE_FLAG_SAMPLED;
     parent.is_remote = true;
-    otelc_context *pctx = otelc_context_new(&parent, "vendor=abc,other=1", NULL);
+    otelc_context *pctx =
+        otelc_context_new(&parent, "vendor=abc,other=1", NULL);
 
     otelc_link links[2];
     memset(links, 0, sizeof links);
@@ -188,15 +189,16 @@ void check_full_span(const oc_span *s, const otelc_span_context *sc) {
 
     cr_assert_not_null(s->origin);
     const oc_origin *o = s->origin;
+    cr_assert_str_eq(
+        need(o->resource_attrs, o->n_resource_attrs, "service.name", OC_STRING)
+            ->s,
+        "otlp-test");
     cr_assert_str_eq(need(o->resource_attrs, o->n_resource_attrs,
-                          "service.name", OC_STRING)->s,
-                     "otlp-test");
-    cr_assert_str_eq(need(o->resource_attrs, o->n_resource_attrs,
-                          "deployment.environment", OC_STRING)->s,
+                          "deployment.environment", OC_STRING)
+                         ->s,
                      "ci");
-    cr_assert_eq(need(o->resource_attrs, o->n_resource_attrs, "res.int",
-                      OC_INT)->i,
-                 42);
+    cr_assert_eq(
+        need(o->resource_attrs, o->n_resource_attrs, "res.int", OC_INT)->i, 42);
     cr_assert_str_eq(o->scope_name, "otlp-test-scope");
     cr_assert_str_eq(o->scope_version, "1.2.3");
 }
@@ -204,8 +206,8 @@ void check_full_span(const oc_span *s, const otelc_span_context *sc) {
 void otlp_pipe_init(otlp_pipe *p, const otelc_otlp_options *o,
                     const otelc_batch_options *bo) {
     memset(p, 0, sizeof *p);
-    p->provider = otelc_tracer_provider_new(full_resource(),
-                                            otelc_sampler_always_on());
+    p->provider =
+        otelc_tracer_provider_new(full_resource(), otelc_sampler_always_on());
     cr_assert_not_null(p->provider);
     otelc_span_limits l = full_span_limits();
     otelc_tracer_provider_set_limits(p->provider, &l);

@@ -142,7 +142,8 @@ Test(otlp_config, timeouts_from_the_environment) {
     diag_capture_stop();
 }
 
-/* ---- settings that cannot work ------------------------------------------------------ */
+/* ---- settings that cannot work
+ * ------------------------------------------------------ */
 
 static void bad_endpoint(const char *protocol, const char *ep,
                          const char *why) {
@@ -159,7 +160,8 @@ static void bad_endpoint(const char *protocol, const char *ep,
 
 Test(otlp_config, bad_endpoint_strings_give_a_clear_diagnostic) {
     bad_endpoint("http/protobuf", "http://bad host:4318", "spaces");
-    bad_endpoint("http/protobuf", "localhost:4318", "not an http:// or https://");
+    bad_endpoint("http/protobuf", "localhost:4318",
+                 "not an http:// or https://");
     bad_endpoint("http/protobuf", "ftp://collector:21", "scheme");
     bad_endpoint("grpc", "http://127.0.0.1:99999", "port");
     bad_endpoint("grpc", "http://127.0.0.1:abc", "port");

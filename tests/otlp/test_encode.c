@@ -31,18 +31,22 @@ static uint8_t *encode(otelc__arena *a, const otelc_span_data *const *spans,
 }
 
 static void decode(const uint8_t *buf, size_t len, pb_req *out) {
-    pb_req z = opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
+    pb_req z =
+        opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
     *out = z;
     pb_istream_t is = pb_istream_from_buffer(buf, len);
-    cr_assert(pb_decode(&is,
-                        opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
-                        out),
-              "nanopb rejected the encoder's bytes: %s", PB_GET_ERROR(&is));
+    cr_assert(
+        pb_decode(
+            &is,
+            opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
+            out),
+        "nanopb rejected the encoder's bytes: %s", PB_GET_ERROR(&is));
 }
 
 static void release(pb_req *r) {
-    pb_release(opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
-               r);
+    pb_release(
+        opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
+        r);
 }
 
 /* A span_data with every field set to a distinct, checkable value. */
@@ -149,8 +153,8 @@ Test(encode, every_field_decodes_with_nanopb) {
     cr_assert_str_eq(
         p->attributes[4].value.value.array_value.values[1].value.string_value,
         "yy");
-    cr_assert_eq(p->attributes[5].value.value.array_value.values[0].value.int_value,
-                 -5);
+    cr_assert_eq(
+        p->attributes[5].value.value.array_value.values[0].value.int_value, -5);
     cr_assert_eq(p->attributes[6].value.which_value,
                  opentelemetry_proto_common_v1_AnyValue_bytes_value_tag);
     cr_assert_eq(p->attributes[6].value.value.bytes_value->size, 3);
@@ -276,7 +280,7 @@ Test(encode, many_scopes_large_batch_and_arena_reuse) {
     enum { N = 20000, SCOPES = 2000 };
     otelc_resource *res = full_resource();
     otelc_scope_info *scopes = calloc(SCOPES, sizeof *scopes);
-    char (*snames)[16] = calloc(SCOPES, 16);
+    char(*snames)[16] = calloc(SCOPES, 16);
     otelc_span_data *s = calloc(N, sizeof *s);
     const otelc_span_data **arr = calloc(N, sizeof *arr);
     for (int i = 0; i < SCOPES; i++) {
@@ -298,8 +302,9 @@ Test(encode, many_scopes_large_batch_and_arena_reuse) {
     cr_assert_not_null(a.head);
     uint8_t *b2 = encode(&a, arr, N, &len2);
     cr_assert_eq(len1, len2);
-    cr_assert_eq(memcmp(b1, b2, len1), 0, "re-encoding in a reused arena "
-                                          "changed the bytes");
+    cr_assert_eq(memcmp(b1, b2, len1), 0,
+                 "re-encoding in a reused arena "
+                 "changed the bytes");
     pb_req r;
     decode(b2, len2, &r);
     cr_assert_eq(r.resource_spans_count, 1);
@@ -322,7 +327,8 @@ Test(encode, many_scopes_large_batch_and_arena_reuse) {
     otelc_resource_free(res);
 }
 
-/* ---- response parsing -------------------------------------------------------- */
+/* ---- response parsing
+ * -------------------------------------------------------- */
 
 Test(encode, partial_success_from_protobuf_and_json) {
     opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse resp =
@@ -332,9 +338,10 @@ Test(encode, partial_success_from_protobuf_and_json) {
     resp.partial_success.error_message = (char *)"too old";
     uint8_t buf[128];
     pb_ostream_t os = pb_ostream_from_buffer(buf, sizeof buf);
-    cr_assert(pb_encode(&os,
-                        opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields,
-                        &resp));
+    cr_assert(pb_encode(
+        &os,
+        opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields,
+        &resp));
     char msg[64];
     cr_assert_eq(otelc__otlp_partial_success(&otelc__otlp_signal_traces,
                                              OTELC__OTLP_GRPC, buf,
@@ -367,18 +374,17 @@ Test(encode, retry_after_seconds_and_http_dates) {
     const int64_t now = 1704164645;
     cr_assert_eq(otelc__otlp_parse_retry_after("120", now), 120000);
     cr_assert_eq(otelc__otlp_parse_retry_after(" 3 ", now), 3000);
-    cr_assert_eq(otelc__otlp_parse_retry_after("Tue, 02 Jan 2024 03:04:15 GMT",
-                                               now),
-                 10000);
-    cr_assert_eq(otelc__otlp_parse_retry_after(
-                     "Tuesday, 02-Jan-24 03:05:05 GMT", now),
-                 60000);
+    cr_assert_eq(
+        otelc__otlp_parse_retry_after("Tue, 02 Jan 2024 03:04:15 GMT", now),
+        10000);
+    cr_assert_eq(
+        otelc__otlp_parse_retry_after("Tuesday, 02-Jan-24 03:05:05 GMT", now),
+        60000);
     cr_assert_eq(otelc__otlp_parse_retry_after("Tue Jan  2 03:04:07 2024", now),
                  2000);
     /* In the past, or not a date: no hint. */
-    cr_assert_eq(otelc__otlp_parse_retry_after("Mon, 01 Jan 2024 00:00:00 GMT",
-                                               now),
-                 0);
+    cr_assert_eq(
+        otelc__otlp_parse_retry_after("Mon, 01 Jan 2024 00:00:00 GMT", now), 0);
     cr_assert_eq(otelc__otlp_parse_retry_after("soon", now), 0);
     cr_assert_eq(otelc__otlp_parse_retry_after("12abc", now), 0);
     cr_assert_eq(otelc__otlp_parse_retry_after("", now), 0);

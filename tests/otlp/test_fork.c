@@ -78,8 +78,12 @@ static long ext_stop(ext_collector *x) {
 }
 
 /* Exit codes of the child. */
-enum { CHILD_EXPORTED = 10, CHILD_DROPPED = 11, CHILD_SLOW = 12,
-       CHILD_ODD = 13 };
+enum {
+    CHILD_EXPORTED = 10,
+    CHILD_DROPPED = 11,
+    CHILD_SLOW = 12,
+    CHILD_ODD = 13
+};
 
 static void fork_while_exporting(const char *protocol, int port,
                                  bool child_delivers) {
@@ -94,8 +98,7 @@ static void fork_while_exporting(const char *protocol, int port,
     otlp_pipe p;
     otlp_pipe_init(&p, &o, &bo);
     otelc_span_end(otelc_span_start(p.tracer, "before-fork", NULL));
-    cr_assert_eq(otelc_tracer_provider_force_flush(p.provider, 5000),
-                 OTELC_OK);
+    cr_assert_eq(otelc_tracer_provider_force_flush(p.provider, 5000), OTELC_OK);
     /* Keep the worker busy while forking: spans keep flowing. */
     for (int i = 0; i < 50; i++)
         otelc_span_end(otelc_span_start(p.tracer, "around-fork", NULL));
@@ -118,8 +121,7 @@ static void fork_while_exporting(const char *protocol, int port,
     }
     cr_assert_gt(pid, 0);
     otelc_span_end(otelc_span_start(p.tracer, "after-fork", NULL));
-    cr_assert_eq(otelc_tracer_provider_force_flush(p.provider, 5000),
-                 OTELC_OK);
+    cr_assert_eq(otelc_tracer_provider_force_flush(p.provider, 5000), OTELC_OK);
     int status = 0;
     /* The child's own deadline is 2 s; give it generous room, then kill
      * it: a hang must fail the test, not stall it. */

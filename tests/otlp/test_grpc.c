@@ -42,8 +42,12 @@ static void round_trip(bool gzip) {
     oc_stop(c);
 }
 
-Test(grpc, round_trip_every_field) { round_trip(false); }
-Test(grpc, round_trip_every_field_gzip) { round_trip(true); }
+Test(grpc, round_trip_every_field) {
+    round_trip(false);
+}
+Test(grpc, round_trip_every_field_gzip) {
+    round_trip(true);
+}
 
 Test(grpc, headers_and_user_agent_arrive) {
     oc_collector *c = start_collector(true, false);
@@ -58,13 +62,15 @@ Test(grpc, headers_and_user_agent_arrive) {
     cr_assert(oc_wait_spans(c, 1, 5000));
     cr_assert_str_eq(oc_request_header(c, 0, "authorization"), "Bearer s3cr3t");
     cr_assert_str_eq(oc_request_header(c, 0, "x-tenant"), "team-a");
-    cr_assert(strstr(oc_request_header(c, 0, "user-agent"),
-                     "OTel-OTLP-Exporter-C/"));
+    cr_assert(
+        strstr(oc_request_header(c, 0, "user-agent"), "OTel-OTLP-Exporter-C/"));
     otlp_pipe_free(&p);
     oc_stop(c);
 }
 
-static int cmp_id(const void *a, const void *b) { return memcmp(a, b, 8); }
+static int cmp_id(const void *a, const void *b) {
+    return memcmp(a, b, 8);
+}
 
 Test(grpc, hundred_thousand_spans_arrive_exactly_once) {
     enum { N = 100000 };
@@ -84,7 +90,8 @@ Test(grpc, hundred_thousand_spans_arrive_exactly_once) {
         otelc_span_set_attributes(s, a, 2);
         otelc_span_end(s);
     }
-    cr_assert_eq(otelc_tracer_provider_force_flush(p.provider, 30000), OTELC_OK);
+    cr_assert_eq(otelc_tracer_provider_force_flush(p.provider, 30000),
+                 OTELC_OK);
     cr_assert(oc_wait_spans(c, N, 30000), "only %zu of %d spans arrived",
               oc_span_count(c), N);
     cr_assert_eq(oc_span_count(c), N);
@@ -93,8 +100,7 @@ Test(grpc, hundred_thousand_spans_arrive_exactly_once) {
         memcpy(ids[i], oc_span_at(c, i)->span_id, 8);
     qsort(ids, N, 8, cmp_id);
     for (size_t i = 1; i < N; i++)
-        cr_assert_neq(memcmp(ids[i - 1], ids[i], 8), 0,
-                      "a span arrived twice");
+        cr_assert_neq(memcmp(ids[i - 1], ids[i], 8), 0, "a span arrived twice");
     free(ids);
     otelc_processor_stats ps;
     otelc_span_processor_stats(p.proc, &ps);
@@ -106,7 +112,8 @@ Test(grpc, hundred_thousand_spans_arrive_exactly_once) {
     oc_stop(c);
 }
 
-/* ---- retries ---------------------------------------------------------------------- */
+/* ---- retries
+ * ---------------------------------------------------------------------- */
 
 static otlp_pipe pipe_to(oc_collector *c, int port, uint32_t export_timeout) {
     (void)c;
@@ -235,7 +242,8 @@ Test(grpc, partial_success_is_counted_and_reported_once) {
     diag_capture_stop();
 }
 
-/* ---- a collector that is down ---------------------------------------------------------- */
+/* ---- a collector that is down
+ * ---------------------------------------------------------- */
 
 typedef struct late_start {
     int port;
@@ -309,7 +317,9 @@ Test(grpc, collector_never_answers_shutdown_meets_deadline_and_counts_drops) {
     oc_stop(c);
 }
 
-/* ---- TLS -------------------------------------------------------------------------------- */
+/* ---- TLS
+ * --------------------------------------------------------------------------------
+ */
 
 Test(grpc, tls_with_a_certificate_made_at_test_time) {
     const char *cert, *key;

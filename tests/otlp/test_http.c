@@ -58,8 +58,12 @@ static void round_trip(bool gzip) {
     oc_stop(c);
 }
 
-Test(http, round_trip_every_field) { round_trip(false); }
-Test(http, round_trip_every_field_gzip) { round_trip(true); }
+Test(http, round_trip_every_field) {
+    round_trip(false);
+}
+Test(http, round_trip_every_field_gzip) {
+    round_trip(true);
+}
 
 Test(http, headers_arrive_and_the_connection_is_kept_alive) {
     oc_collector *c = start_collector(false, true);
@@ -181,9 +185,9 @@ Test(http, error_status_message_reaches_the_diagnostic) {
     oc_fail_next(c, 1, 0, 400, 0);
     make_spans(&p, 1);
     otelc_tracer_provider_force_flush(p.provider, 5000);
-    cr_assert_eq(diag_count("HTTP 400", "fault injected by the test collector",
-                            NULL),
-                 1, "%s", diag_captured());
+    cr_assert_eq(
+        diag_count("HTTP 400", "fault injected by the test collector", NULL), 1,
+        "%s", diag_captured());
     diag_capture_stop();
     otlp_pipe_free(&p);
     oc_stop(c);

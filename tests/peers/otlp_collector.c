@@ -51,7 +51,8 @@
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
-#define TRACE_METHOD "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+#define TRACE_METHOD                                                           \
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
 #define REQUESTED_CALLS 8
 
 typedef struct oc_call oc_call;
@@ -142,11 +143,15 @@ static uint64_t mono_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static char *xstrdup(const char *s) { return strdup(s ? s : ""); }
+static char *xstrdup(const char *s) {
+    return strdup(s ? s : "");
+}
 
-/* ---- model: nanopb -> oc_* ------------------------------------------------------- */
+/* ---- model: nanopb -> oc_*
+ * ------------------------------------------------------- */
 
-static void conv_value(oc_value *o, const opentelemetry_proto_common_v1_AnyValue *v);
+static void conv_value(oc_value *o,
+                       const opentelemetry_proto_common_v1_AnyValue *v);
 
 static oc_kv *conv_kvs(const opentelemetry_proto_common_v1_KeyValue *kv,
                        pb_size_t n) {
@@ -197,8 +202,8 @@ static void conv_value(oc_value *o,
             &v->value.array_value;
         o->type = OC_ARRAY;
         o->n_items = a->values_count;
-        o->items = a->values_count ? calloc(a->values_count, sizeof *o->items)
-                                   : NULL;
+        o->items =
+            a->values_count ? calloc(a->values_count, sizeof *o->items) : NULL;
         for (pb_size_t i = 0; i < a->values_count; i++)
             conv_value(&o->items[i], &a->values[i]);
         break;
@@ -208,8 +213,7 @@ static void conv_value(oc_value *o,
         o->n_kvs = v->value.kvlist_value.values_count;
         o->kvs = conv_kvs(v->value.kvlist_value.values, (pb_size_t)o->n_kvs);
         break;
-    default:
-        o->type = OC_NONE;
+    default: o->type = OC_NONE;
     }
 }
 
@@ -252,8 +256,8 @@ static oc_span *conv_span(const opentelemetry_proto_trace_v1_Span *s,
     o->n_attrs = s->attributes_count;
     o->dropped_attrs = s->dropped_attributes_count;
     o->n_events = s->events_count;
-    o->events = s->events_count ? calloc(s->events_count, sizeof *o->events)
-                                : NULL;
+    o->events =
+        s->events_count ? calloc(s->events_count, sizeof *o->events) : NULL;
     for (pb_size_t i = 0; i < s->events_count; i++) {
         const opentelemetry_proto_trace_v1_Span_Event *e = &s->events[i];
         o->events[i].time = e->time_unix_nano;
@@ -331,7 +335,7 @@ static void free_request(oc_request *r) {
 #define GROW(arr, n, cap)                                                      \
     do {                                                                       \
         if ((n) == (cap)) {                                                    \
-            (cap) = (cap) ? (cap) * 2 : 64;                                    \
+            (cap) = (cap) ? (cap)*2 : 64;                                      \
             (arr) = realloc((arr), sizeof *(arr) * (cap));                     \
         }                                                                      \
     } while (0)
@@ -352,12 +356,14 @@ static bool decode(oc_collector *c, const uint8_t *body, size_t len,
     opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest req =
         opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
     pb_istream_t is = pb_istream_from_buffer(body, len);
-    if (!pb_decode(&is,
-                   opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
-                   &req)) {
+    if (!pb_decode(
+            &is,
+            opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
+            &req)) {
         if (c->opts.verbose)
-            fprintf(stderr, "otlp-collector: %s: undecodable request (%zu "
-                            "bytes): %s\n",
+            fprintf(stderr,
+                    "otlp-collector: %s: undecodable request (%zu "
+                    "bytes): %s\n",
                     transport, len, PB_GET_ERROR(&is));
         pb_release(
             opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
@@ -435,7 +441,8 @@ static void commit(oc_collector *c, oc_request *r, decoded *d) {
 
 static void add_header(oc_request *r, const char *k, size_t kl, const char *v,
                        size_t vl) {
-    r->header_keys = realloc(r->header_keys, sizeof(char *) * (r->n_headers + 1));
+    r->header_keys =
+        realloc(r->header_keys, sizeof(char *) * (r->n_headers + 1));
     r->header_values =
         realloc(r->header_values, sizeof(char *) * (r->n_headers + 1));
     char *key = strndup(k, kl);
@@ -465,14 +472,16 @@ static answer decide(oc_collector *c) {
         a.rejected = c->partial_rejected;
         snprintf(a.message, sizeof a.message, "%s", c->partial_msg);
     } else {
-        snprintf(a.message, sizeof a.message, "fault injected by the test "
-                                              "collector");
+        snprintf(a.message, sizeof a.message,
+                 "fault injected by the test "
+                 "collector");
     }
     pthread_mutex_unlock(&c->lock);
     return a;
 }
 
-/* ---- encoding answers (nanopb) ----------------------------------------------------- */
+/* ---- encoding answers (nanopb)
+ * ----------------------------------------------------- */
 
 static uint8_t *encode_msg(const pb_msgdesc_t *fields, const void *msg,
                            size_t *len) {
@@ -536,7 +545,8 @@ static uint8_t *encode_status(int code, const char *message, uint32_t retry_ms,
 
 static bool gunzip(const uint8_t *in, size_t len, uint8_t **out, size_t *olen);
 
-/* ---- gRPC server ----------------------------------------------------------------- */
+/* ---- gRPC server
+ * ----------------------------------------------------------------- */
 
 static void call_unref(oc_call *k) {
     if (atomic_fetch_sub(&k->refs, 1) != 1)
@@ -593,10 +603,10 @@ static void send_answer(oc_call *k) {
         n++;
     } else {
         size_t len = 0;
-        uint8_t *st = encode_status(a->grpc_code, a->message, a->retry_after_ms,
-                                    &len);
-        k->trailing[0].key = grpc_slice_from_static_string(
-            "grpc-status-details-bin");
+        uint8_t *st =
+            encode_status(a->grpc_code, a->message, a->retry_after_ms, &len);
+        k->trailing[0].key =
+            grpc_slice_from_static_string("grpc-status-details-bin");
         k->trailing[0].value =
             grpc_slice_from_copied_buffer((const char *)st, len);
         k->n_trailing = 1;
@@ -611,7 +621,8 @@ static void send_answer(oc_call *k) {
     ops[n].data.send_status_from_server.trailing_metadata = k->trailing;
     n++;
     atomic_fetch_add(&k->refs, 1);
-    if (grpc_call_start_batch(k->call, ops, n, &k->t_send, NULL) != GRPC_CALL_OK)
+    if (grpc_call_start_batch(k->call, ops, n, &k->t_send, NULL) !=
+        GRPC_CALL_OK)
         call_unref(k);
 }
 
@@ -622,9 +633,9 @@ static void handle_new_call(oc_collector *c, oc_call *k) {
     r.path = strdup(TRACE_METHOD);
     for (size_t i = 0; i < k->md.count; i++) {
         grpc_slice ks = k->md.metadata[i].key, vs = k->md.metadata[i].value;
-        add_header(&r, (const char *)GRPC_SLICE_START_PTR(ks),
-                   GRPC_SLICE_LENGTH(ks), (const char *)GRPC_SLICE_START_PTR(vs),
-                   GRPC_SLICE_LENGTH(vs));
+        add_header(
+            &r, (const char *)GRPC_SLICE_START_PTR(ks), GRPC_SLICE_LENGTH(ks),
+            (const char *)GRPC_SLICE_START_PTR(vs), GRPC_SLICE_LENGTH(vs));
     }
     /* With per-message decompression off, a compressed message arrives as
      * sent, marked with its algorithm; it is inflated here with zlib, so
@@ -726,9 +737,7 @@ static void *cq_main(void *arg) {
             call_unref(t->call);
             break;
         case TAG_CLOSE:
-        case TAG_SEND:
-            call_unref(t->call);
-            break;
+        case TAG_SEND: call_unref(t->call); break;
         }
     }
     return NULL;
@@ -795,8 +804,8 @@ static bool start_grpc(oc_collector *c) {
     c->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(c->server, c->cq, NULL);
     c->method = grpc_server_register_method(
-        c->server, TRACE_METHOD, NULL, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
-        0);
+        c->server, TRACE_METHOD, NULL,
+        GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
     grpc_server_credentials *creds;
     if (c->opts.tls_cert) {
         char *cert = slurp(c->opts.tls_cert), *key = slurp(c->opts.tls_key);
@@ -863,7 +872,8 @@ static void stop_grpc(oc_collector *c) {
     grpc_shutdown();
 }
 
-/* ---- HTTP server ------------------------------------------------------------------- */
+/* ---- HTTP server
+ * ------------------------------------------------------------------- */
 
 typedef struct http_body {
     uint8_t *data;
@@ -967,10 +977,10 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
     r.path = strdup(url);
     r.body_len = b->len;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, header_cb, &r);
-    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 "Content-Type");
-    const char *ce = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 "Content-Encoding");
+    const char *ct =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    const char *ce =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
     r.content_type = strdup(ct ? ct : "");
     r.compressed = ce && !strcasecmp(ce, "gzip");
 
@@ -1025,19 +1035,20 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
 
     if (status == 200 && json) {
         char out[256];
-        int n = a.rejected || a.message[0]
-                    ? snprintf(out, sizeof out,
-                               "{\"partialSuccess\":{\"rejectedSpans\":\"%lld\","
-                               "\"errorMessage\":\"%s\"}}",
-                               (long long)a.rejected, a.message)
-                    : snprintf(out, sizeof out, "{}");
+        int n =
+            a.rejected || a.message[0]
+                ? snprintf(out, sizeof out,
+                           "{\"partialSuccess\":{\"rejectedSpans\":\"%lld\","
+                           "\"errorMessage\":\"%s\"}}",
+                           (long long)a.rejected, a.message)
+                : snprintf(out, sizeof out, "{}");
         return respond(conn, 200, "application/json", out, (size_t)n, NULL);
     }
     if (status == 200) {
         size_t rl = 0;
         uint8_t *resp = encode_response(&a, &rl);
-        enum MHD_Result res = respond(conn, 200, "application/x-protobuf",
-                                      resp, rl, NULL);
+        enum MHD_Result res =
+            respond(conn, 200, "application/x-protobuf", resp, rl, NULL);
         free(resp);
         return res;
     }
@@ -1064,8 +1075,8 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
     return res;
 }
 
-static void on_http_done(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode t) {
+static void on_http_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode t) {
     (void)cls;
     (void)conn;
     (void)t;
@@ -1085,7 +1096,7 @@ static bool start_http(oc_collector *c) {
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     c->mhd = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_ERROR_LOG,
+            MHD_USE_ITC | MHD_USE_ERROR_LOG, /* ITC: stop without a timeout */
         0, NULL, NULL, on_http, c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
         MHD_OPTION_NOTIFY_COMPLETED, on_http_done, c,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
@@ -1100,7 +1111,8 @@ static bool start_http(oc_collector *c) {
     return true;
 }
 
-/* ---- public -------------------------------------------------------------------------- */
+/* ---- public
+ * -------------------------------------------------------------------------- */
 
 oc_collector *oc_start(const oc_options *opts) {
     oc_collector *c = calloc(1, sizeof *c);
@@ -1135,8 +1147,12 @@ void oc_stop(oc_collector *c) {
     free(c);
 }
 
-int oc_grpc_port(const oc_collector *c) { return c->grpc_port; }
-int oc_http_port(const oc_collector *c) { return c->http_port; }
+int oc_grpc_port(const oc_collector *c) {
+    return c->grpc_port;
+}
+int oc_http_port(const oc_collector *c) {
+    return c->http_port;
+}
 
 int oc_free_port(void) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -42,8 +42,8 @@ typedef struct oc_kv oc_kv;
 
 typedef struct oc_value {
     oc_value_type type;
-    char *s;      /* OC_STRING (NUL-terminated) and OC_BYTES */
-    size_t len;   /* bytes of s */
+    char *s;    /* OC_STRING (NUL-terminated) and OC_BYTES */
+    size_t len; /* bytes of s */
     bool b;
     int64_t i;
     double d;
@@ -120,14 +120,14 @@ typedef struct oc_span {
 
 /* What the collector saw of one request (the last one, or by index). */
 typedef struct oc_request {
-    const char *transport;   /* "grpc", "http" */
-    bool compressed;         /* arrived gzip-compressed */
-    char *content_type;      /* HTTP only */
-    char *path;              /* HTTP path or gRPC method */
-    size_t body_len;         /* as received (compressed) */
-    size_t n_spans;          /* decoded spans (0 for a rejected request) */
-    bool decode_error;       /* the body was not a valid request */
-    int answer;              /* gRPC status or HTTP status sent */
+    const char *transport; /* "grpc", "http" */
+    bool compressed;       /* arrived gzip-compressed */
+    char *content_type;    /* HTTP only */
+    char *path;            /* HTTP path or gRPC method */
+    size_t body_len;       /* as received (compressed) */
+    size_t n_spans;        /* decoded spans (0 for a rejected request) */
+    bool decode_error;     /* the body was not a valid request */
+    int answer;            /* gRPC status or HTTP status sent */
     /* Request headers / metadata, keys lowercase. */
     char **header_keys;
     char **header_values;
@@ -137,15 +137,15 @@ typedef struct oc_request {
 } oc_request;
 
 typedef struct oc_options {
-    bool grpc;           /* serve OTLP/gRPC (default off: set one of them) */
-    bool http;           /* serve OTLP/HTTP */
-    int grpc_port;       /* 0 = ephemeral */
-    int http_port;       /* 0 = ephemeral */
+    bool grpc;            /* serve OTLP/gRPC (default off: set one of them) */
+    bool http;            /* serve OTLP/HTTP */
+    int grpc_port;        /* 0 = ephemeral */
+    int http_port;        /* 0 = ephemeral */
     const char *tls_cert; /* PEM files: serve gRPC over TLS when set */
     const char *tls_key;
-    bool verbose;        /* one line per request on stderr */
-    bool count_only;     /* decode and count spans, keep nothing (for
-                            benchmarks: oc_span_at() finds nothing) */
+    bool verbose;    /* one line per request on stderr */
+    bool count_only; /* decode and count spans, keep nothing (for
+                        benchmarks: oc_span_at() finds nothing) */
 } oc_options;
 
 typedef struct oc_collector oc_collector;
