@@ -244,19 +244,31 @@ const char *http_url(int port) {
     return buf;
 }
 
-void make_tls_cert(const char **cert, const char **key) {
-    static char c[512], k[512];
+static void make_cert(const char *stem, const char *cn, char *c, char *k,
+                      size_t size) {
     const char *dir = test_tmpdir();
-    snprintf(c, sizeof c, "%s/cert.pem", dir);
-    snprintf(k, sizeof k, "%s/key.pem", dir);
+    snprintf(c, size, "%s/%s-cert.pem", dir, stem);
+    snprintf(k, size, "%s/%s-key.pem", dir, stem);
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
-             "-subj /CN=localhost -addext "
+             "-subj /CN=%s -addext "
              "subjectAltName=DNS:localhost,IP:127.0.0.1 "
              "-keyout %s -out %s >/dev/null 2>&1",
-             k, c);
+             cn, k, c);
     cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
+}
+
+void make_tls_cert(const char **cert, const char **key) {
+    static char c[512], k[512];
+    make_cert("server", "localhost", c, k, sizeof c);
+    *cert = c;
+    *key = k;
+}
+
+void make_client_cert(const char **cert, const char **key) {
+    static char c[512], k[512];
+    make_cert("client", "otelc-test-client", c, k, sizeof c);
     *cert = c;
     *key = k;
 }

@@ -52,8 +52,10 @@ const char *grpc_url(int port);
 const char *http_url(int port);
 
 /* Generate a self-signed certificate for 127.0.0.1 and localhost with the
- * openssl command; paths stay valid for the process. */
+ * openssl command; paths stay valid for the process.  make_client_cert()
+ * makes a second one, for mutual TLS. */
 void make_tls_cert(const char **cert, const char **key);
+void make_client_cert(const char **cert, const char **key);
 
 /* Start a collector with the given transports (aborts the test on
  * failure). */

@@ -361,3 +361,44 @@ Test(grpc, tls_with_a_certificate_made_at_test_time) {
     cr_assert_eq(oc_span_count(c), 1);
     oc_stop(c);
 }
+
+Test(grpc, mutual_tls_with_a_client_certificate) {
+    const char *cert, *key, *ccert, *ckey;
+    make_tls_cert(&cert, &key);
+    make_client_cert(&ccert, &ckey);
+    oc_options co = {0};
+    co.grpc = true;
+    co.tls_cert = cert;
+    co.tls_key = key;
+    co.tls_client_ca = ccert; /* the self-signed client certificate */
+    oc_collector *c = oc_start(&co);
+    cr_assert_not_null(c);
+    char ep[64];
+    snprintf(ep, sizeof ep, "https://127.0.0.1:%d", oc_grpc_port(c));
+    otelc_otlp_options o = {0};
+    o.protocol = "grpc";
+    o.endpoint = ep;
+    o.certificate = cert;
+    o.client_certificate = ccert;
+    o.client_key = ckey;
+    otlp_pipe p;
+    otlp_pipe_init(&p, &o, NULL);
+    otelc_span_end(otelc_span_start(p.tracer, "mtls", NULL));
+    otelc_tracer_provider_force_flush(p.provider, 5000);
+    cr_assert(oc_wait_spans(c, 1, 5000));
+    otlp_pipe_free(&p);
+
+    /* Without the client certificate the server refuses the handshake. */
+    o.client_certificate = o.client_key = NULL;
+    otelc_batch_options bo = {0};
+    bo.export_timeout_ms = 1500;
+    otlp_pipe_init(&p, &o, &bo);
+    make_spans(&p, 2);
+    otelc_tracer_provider_shutdown(p.provider, 3000);
+    otelc_otlp_stats st;
+    otelc_otlp_exporter_stats(p.exporter, &st);
+    cr_assert_eq(st.requests_ok, 0);
+    otlp_pipe_free(&p);
+    cr_assert_eq(oc_span_count(c), 1);
+    oc_stop(c);
+}

@@ -292,3 +292,44 @@ Test(http, collector_never_answers_shutdown_meets_deadline) {
     otlp_pipe_free(&p);
     oc_stop(c);
 }
+
+Test(http, tls_with_a_certificate_made_at_test_time) {
+    const char *cert, *key;
+    make_tls_cert(&cert, &key);
+    oc_options co = {0};
+    co.http = true;
+    co.tls_cert = cert;
+    co.tls_key = key;
+    oc_collector *c = oc_start(&co);
+    cr_assert_not_null(c);
+    char ep[96];
+    snprintf(ep, sizeof ep, "https://127.0.0.1:%d/v1/traces", oc_http_port(c));
+    otelc_otlp_options o = {0};
+    o.protocol = "http/protobuf";
+    o.endpoint = ep;
+    o.certificate = cert;
+    otlp_pipe p;
+    otlp_pipe_init(&p, &o, NULL);
+    otelc_span_context sc = make_full_span(p.tracer, "https");
+    otelc_tracer_provider_force_flush(p.provider, 5000);
+    cr_assert(oc_wait_spans(c, 1, 5000));
+    check_full_span(oc_find_span(c, "https"), &sc);
+    otlp_pipe_free(&p);
+
+    /* A server certificate nobody vouched for is a permanent failure: the
+     * batch is dropped, not retried, and the diagnostic says why. */
+    o.certificate = NULL;
+    otlp_pipe_init(&p, &o, NULL);
+    diag_capture_start();
+    make_spans(&p, 2);
+    otelc_tracer_provider_force_flush(p.provider, 5000);
+    otelc_processor_stats ps;
+    otelc_span_processor_stats(p.proc, &ps);
+    cr_assert_eq(ps.dropped_export, 2);
+    cr_assert_eq(ps.export_retries, 0);
+    cr_assert_geq(diag_count("certificate", NULL), 1, "%s", diag_captured());
+    diag_capture_stop();
+    otlp_pipe_free(&p);
+    cr_assert_eq(oc_span_count(c), 1);
+    oc_stop(c);
+}

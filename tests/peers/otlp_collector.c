@@ -135,6 +135,7 @@ struct oc_collector {
     /* HTTP. */
     struct MHD_Daemon *mhd;
     int http_port;
+    char *http_cert, *http_key;
 };
 
 static uint64_t mono_ns(void) {
@@ -816,8 +817,22 @@ static bool start_grpc(oc_collector *c) {
             free(key);
             return false;
         }
+        char *ca = c->opts.tls_client_ca ? slurp(c->opts.tls_client_ca) : NULL;
+        if (c->opts.tls_client_ca && !ca) {
+            fprintf(stderr, "otlp-collector: cannot read %s\n",
+                    c->opts.tls_client_ca);
+            free(cert);
+            free(key);
+            return false;
+        }
         grpc_ssl_pem_key_cert_pair pair = {key, cert};
-        creds = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
+        /* With a client CA: mutual TLS, a client certificate required. */
+        creds = grpc_ssl_server_credentials_create_ex(
+            ca, &pair, 1,
+            ca ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+               : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+            NULL);
+        free(ca);
         free(cert);
         free(key);
     } else {
@@ -1094,12 +1109,38 @@ static bool start_http(oc_collector *c) {
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)c->opts.http_port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    c->mhd = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_ITC | MHD_USE_ERROR_LOG, /* ITC: stop without a timeout */
-        0, NULL, NULL, on_http, c, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_NOTIFY_COMPLETED, on_http_done, c,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG; /* ITC: stop without a timeout */
+    char *cert = NULL, *key = NULL;
+    if (c->opts.tls_cert) {
+        cert = slurp(c->opts.tls_cert);
+        key = slurp(c->opts.tls_key);
+        if (!cert || !key) {
+            fprintf(stderr, "otlp-collector: cannot read %s or %s\n",
+                    c->opts.tls_cert, c->opts.tls_key);
+            free(cert);
+            free(key);
+            return false;
+        }
+        flags |= MHD_USE_TLS;
+        c->mhd = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_http, c, MHD_OPTION_SOCK_ADDR,
+            (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_http_done,
+            c, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
+            MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+            MHD_OPTION_END);
+    } else {
+        c->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_http, c,
+                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                  MHD_OPTION_NOTIFY_COMPLETED, on_http_done, c,
+                                  MHD_OPTION_CONNECTION_TIMEOUT,
+                                  (unsigned int)120, MHD_OPTION_END);
+    }
+    /* Kept until the daemon stops: libmicrohttpd does not say whether it
+     * copies them. */
+    c->http_cert = cert;
+    c->http_key = key;
     if (!c->mhd) {
         fprintf(stderr, "otlp-collector: cannot listen on 127.0.0.1:%d\n",
                 c->opts.http_port);
@@ -1136,6 +1177,8 @@ void oc_stop(oc_collector *c) {
     atomic_store(&c->stopping, 1);
     if (c->mhd)
         MHD_stop_daemon(c->mhd);
+    free(c->http_cert);
+    free(c->http_key);
     if (c->opts.grpc)
         stop_grpc(c);
     oc_clear(c);

@@ -141,11 +141,13 @@ typedef struct oc_options {
     bool http;            /* serve OTLP/HTTP */
     int grpc_port;        /* 0 = ephemeral */
     int http_port;        /* 0 = ephemeral */
-    const char *tls_cert; /* PEM files: serve gRPC over TLS when set */
+    const char *tls_cert; /* PEM files: serve gRPC and HTTP over TLS */
     const char *tls_key;
-    bool verbose;    /* one line per request on stderr */
-    bool count_only; /* decode and count spans, keep nothing (for
-                        benchmarks: oc_span_at() finds nothing) */
+    const char *tls_client_ca; /* gRPC: require client certificates
+                                  signed by this CA (mutual TLS) */
+    bool verbose;              /* one line per request on stderr */
+    bool count_only;           /* decode and count spans, keep nothing (for
+                                  benchmarks: oc_span_at() finds nothing) */
 } oc_options;
 
 typedef struct oc_collector oc_collector;
