@@ -464,11 +464,18 @@ static void grpc_tr_free(void *tp) {
             grpc_channel_destroy(t->channel);
         if (t->cq) {
             grpc_completion_queue_shutdown(t->cq);
-            while (grpc_completion_queue_pluck(
-                       t->cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
-                       .type != GRPC_QUEUE_SHUTDOWN)
-                ;
-            grpc_completion_queue_destroy(t->cq);
+            /* Normally immediate (no call is pending); a call leaked by
+             * grpc_send() would keep the queue open: then leak it too
+             * rather than wait forever. */
+            gpr_timespec until =
+                gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                             gpr_time_from_millis(1000, GPR_TIMESPAN));
+            grpc_event ev;
+            do
+                ev = grpc_completion_queue_pluck(t->cq, NULL, until, NULL);
+            while (ev.type == GRPC_OP_COMPLETE);
+            if (ev.type == GRPC_QUEUE_SHUTDOWN)
+                grpc_completion_queue_destroy(t->cq);
         }
         for (size_t i = 0; i < t->nmd; i++) {
             grpc_slice_unref(t->md[i].key);
