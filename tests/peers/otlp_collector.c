@@ -673,17 +673,25 @@ static void handle_new_call(oc_collector *c, oc_call *k) {
     }
     k->ans = decide(c);
     decoded d = {0};
-    if (!k->ans.blackhole && k->ans.grpc_code == 0) {
-        if (bad_gzip || !body || !decode(c, body, len, "grpc", &d)) {
-            k->ans.grpc_code = GRPC_STATUS_INVALID_ARGUMENT;
-            snprintf(k->ans.message, sizeof k->ans.message,
-                     "request is not a valid ExportTraceServiceRequest");
-            r.decode_error = true;
+    /* ack_first: answer OK now and decode afterwards (still every byte,
+     * errors still counted), like a collector whose receiver hands the
+     * request to a queue. */
+    bool ack_first = c->opts.ack_first && !k->ans.blackhole &&
+                     k->ans.grpc_code == 0 && !k->ans.delay_ms;
+    if (!ack_first) {
+        if (!k->ans.blackhole && k->ans.grpc_code == 0) {
+            if (bad_gzip || !body || !decode(c, body, len, "grpc", &d)) {
+                k->ans.grpc_code = GRPC_STATUS_INVALID_ARGUMENT;
+                snprintf(k->ans.message, sizeof k->ans.message,
+                         "request is not a valid ExportTraceServiceRequest");
+                r.decode_error = true;
+            }
         }
+        free(body);
+        body = NULL;
+        r.answer = k->ans.blackhole ? -1 : k->ans.grpc_code;
+        commit(c, &r, &d);
     }
-    free(body);
-    r.answer = k->ans.blackhole ? -1 : k->ans.grpc_code;
-    commit(c, &r, &d);
 
     /* Every call gets a RECV_CLOSE_ON_SERVER: it completes when the call
      * ends, answered, cancelled by the client or by oc_stop(). */
@@ -696,6 +704,15 @@ static void handle_new_call(oc_collector *c, oc_call *k) {
         GRPC_CALL_OK)
         call_unref(k);
 
+    if (ack_first) {
+        send_answer(k);
+        if (bad_gzip || !body || !decode(c, body, len, "grpc", &d))
+            r.decode_error = true;
+        free(body);
+        r.answer = 0;
+        commit(c, &r, &d);
+        return;
+    }
     if (k->ans.blackhole)
         return;
     if (k->ans.delay_ms) {

@@ -148,6 +148,9 @@ typedef struct oc_options {
     bool verbose;              /* one line per request on stderr */
     bool count_only;           /* decode and count spans, keep nothing (for
                                   benchmarks: oc_span_at() finds nothing) */
+    /* gRPC: answer OK before decoding (every request is still decoded and
+     * its errors counted), like a receiver that queues; for benchmarks. */
+    bool ack_first;
 } oc_options;
 
 typedef struct oc_collector oc_collector;
