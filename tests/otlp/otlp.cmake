@@ -12,3 +12,10 @@ foreach(unit encode grpc http config fork)
 endforeach()
 # test_fork runs the collector as a separate program.
 add_dependencies(test_otlp_fork otelc-test-collector)
+# The shipped programs over OTLP (they run as child processes).
+if(TARGET otelc-telemetrygen AND TARGET otelc-example-quickstart)
+  otelc_add_test(otlp programs ${PROJECT_SOURCE_DIR}/tests/tools/tool_run.c
+                 LIBS otelc_otlp_test_util TIMEOUT 120)
+  add_dependencies(test_otlp_programs otelc-telemetrygen
+                   otelc-example-quickstart)
+endif()
