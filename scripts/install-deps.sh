@@ -37,6 +37,13 @@ case "$profile" in
   *) echo "usage: $0 build|test|bench|all" >&2; exit 2 ;;
 esac
 
+# The propagation interop test runs OpenTelemetry JS's propagators: it needs
+# Node.js and npm, from Debian unless the machine already has them.
+if [[ $profile == test || $profile == all ]]; then
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+  command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

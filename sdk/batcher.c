@@ -124,7 +124,7 @@ static inline bool ring_push(otelc__batcher *b, ring *r, void *item) {
                 &r->dropped,
                 atomic_load_explicit(&r->dropped, memory_order_relaxed) + 1,
                 memory_order_relaxed);
-            otelc__diag_limited(&g_drop_rl, OTELC_DIAG_WARN,
+            otelc__diag_deferred(&g_drop_rl, OTELC_DIAG_WARN,
                                 "%s: queue full (%llu per thread); item "
                                 "dropped (see the dropped_queue_full counter)",
                                 b->name, (unsigned long long)r->cap);
@@ -171,7 +171,7 @@ bool otelc__batcher_push_slow(otelc__batcher *b, otelc__thread *t,
                              OTELC_CACHELINE - 1) &
                                 ~(size_t)(OTELC_CACHELINE - 1));
     if (!r) {
-        otelc__diag_limited(&g_drop_rl, OTELC_DIAG_ERROR,
+        otelc__diag_deferred(&g_drop_rl, OTELC_DIAG_ERROR,
                             "%s: out of memory for a queue; item dropped",
                             b->name);
         return false;
@@ -409,6 +409,7 @@ static void *worker_main(void *arg) {
     uint64_t flushed = atomic_load(&b->flush_done);
     for (;;) {
         otelc__clock_refresh();
+        otelc__diag_flush_deferred();
         uint32_t seq = atomic_load(&b->wake_seq);
         int stop = atomic_load(&b->stop_req);
         uint64_t freq = atomic_load(&b->flush_req);
@@ -457,6 +458,7 @@ static void *worker_main(void *arg) {
     }
     if (!atomic_load(&b->abandoned) && b->ops->shutdown)
         b->ops->shutdown(b->user, atomic_load(&b->stop_deadline));
+    otelc__diag_flush_deferred();
     atomic_store(&b->done, 1);
     otelc__futex_wake_all(&b->done);
     release_ref(b);

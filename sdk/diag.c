@@ -95,10 +95,9 @@ void otelc__diag(otelc_diag_level level, const char *fmt, ...) {
     va_end(ap);
 }
 
-void otelc__diag_limited(otelc__ratelimit *rl, otelc_diag_level level,
-                         const char *fmt, ...) {
-    if (!otelc__diag_enabled(level))
-        return;
+/* The rate-limit gate shared by the limited and deferred forms: true when
+ * this call may emit, and the number of suppressed calls in *suppressed. */
+static bool ratelimit_pass(otelc__ratelimit *rl, uint64_t *suppressed) {
     uint64_t now = otelc__mono_ns();
     uint64_t next = atomic_load_explicit(&rl->next_mono_ns,
                                          memory_order_relaxed);
@@ -107,9 +106,19 @@ void otelc__diag_limited(otelc__ratelimit *rl, otelc_diag_level level,
             &rl->next_mono_ns, &next,
             now + (uint64_t)OTELC__RATELIMIT_INTERVAL_MS * 1000000u)) {
         atomic_fetch_add_explicit(&rl->suppressed, 1, memory_order_relaxed);
-        return;
+        return false;
     }
-    uint64_t suppressed = atomic_exchange(&rl->suppressed, 0);
+    *suppressed = atomic_exchange(&rl->suppressed, 0);
+    return true;
+}
+
+void otelc__diag_limited(otelc__ratelimit *rl, otelc_diag_level level,
+                         const char *fmt, ...) {
+    if (!otelc__diag_enabled(level))
+        return;
+    uint64_t suppressed;
+    if (!ratelimit_pass(rl, &suppressed))
+        return;
     char msg[900];
     va_list ap;
     va_start(ap, fmt);
@@ -120,4 +129,62 @@ void otelc__diag_limited(otelc__ratelimit *rl, otelc_diag_level level,
                     (unsigned long long)suppressed);
     else
         otelc__diag(level, "%s", msg);
+}
+
+/* Deferred diagnostics.  A line reported from an application thread on a
+ * hot path (a full queue) must not write to stderr there: stderr may be a
+ * pipe nobody reads, and write() would block the caller.  The line is
+ * formatted into one of a few slots and emitted by the next background
+ * worker loop (otelc__diag_flush_deferred).  When every slot is busy the
+ * line is dropped and counted as suppressed. */
+enum { DEFERRED_SLOTS = 8, SLOT_FREE = 0, SLOT_WRITING = 1, SLOT_READY = 2 };
+static struct {
+    _Atomic int state;
+    otelc_diag_level level;
+    char msg[600];
+} g_deferred[DEFERRED_SLOTS];
+static _Atomic int g_deferred_pending;
+
+void otelc__diag_deferred(otelc__ratelimit *rl, otelc_diag_level level,
+                          const char *fmt, ...) {
+    if (!otelc__diag_enabled(level))
+        return;
+    uint64_t suppressed;
+    if (!ratelimit_pass(rl, &suppressed))
+        return;
+    for (int i = 0; i < DEFERRED_SLOTS; i++) {
+        int expected = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&g_deferred[i].state, &expected,
+                                            SLOT_WRITING))
+            continue;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(g_deferred[i].msg, sizeof g_deferred[i].msg, fmt, ap);
+        va_end(ap);
+        if (suppressed && n >= 0 && (size_t)n < sizeof g_deferred[i].msg)
+            snprintf(g_deferred[i].msg + n, sizeof g_deferred[i].msg - (size_t)n,
+                     " (%llu similar messages suppressed)",
+                     (unsigned long long)suppressed);
+        g_deferred[i].level = level;
+        atomic_store_explicit(&g_deferred[i].state, SLOT_READY,
+                              memory_order_release);
+        atomic_store_explicit(&g_deferred_pending, 1, memory_order_release);
+        return;
+    }
+    atomic_fetch_add_explicit(&rl->suppressed, 1 + suppressed,
+                              memory_order_relaxed);
+}
+
+void otelc__diag_flush_deferred(void) {
+    if (!atomic_load_explicit(&g_deferred_pending, memory_order_acquire))
+        return;
+    atomic_store(&g_deferred_pending, 0);
+    for (int i = 0; i < DEFERRED_SLOTS; i++) {
+        if (atomic_load_explicit(&g_deferred[i].state, memory_order_acquire) !=
+            SLOT_READY)
+            continue;
+        otelc__diag(g_deferred[i].level, "%s", g_deferred[i].msg);
+        atomic_store_explicit(&g_deferred[i].state, SLOT_FREE,
+                              memory_order_release);
+    }
 }

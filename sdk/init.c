@@ -17,6 +17,7 @@
 
 #include "sdk/config_int.h"
 #include "sdk/log_int.h"
+#include "sdk/propagation_int.h"
 #include "sdk/span_int.h"
 
 size_t otelc__options_take_exporters(otelc_options *o,
@@ -53,6 +54,7 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
         return OTELC_EEXIST;
     }
     otelc__config_load(opts);
+    otelc__propagation_reload(); /* OTEL_PROPAGATORS may have changed */
     g_initialized = true;
     if (otelc__cfg_bool(OTELC_CFG_SDK_DISABLED, false)) {
         otelc__diag(OTELC_DIAG_INFO, "OTEL_SDK_DISABLED=true: telemetry is "
@@ -137,6 +139,7 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
         }
     }
     otelc__config_reset();
+    otelc__propagation_reload();
     pthread_mutex_unlock(&g_lock);
     return st;
 }

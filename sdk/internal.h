@@ -45,6 +45,13 @@ typedef struct otelc__ratelimit {
 #define OTELC__RATELIMIT_INTERVAL_MS 10000
 void otelc__diag_limited(otelc__ratelimit *rl, otelc_diag_level level,
                          const char *fmt, ...) OTELC_PRINTF(3, 4);
+/* The same, for application threads on a hot path: the line is formatted
+ * now but written by the next background worker loop, so the caller never
+ * blocks on stderr. */
+void otelc__diag_deferred(otelc__ratelimit *rl, otelc_diag_level level,
+                          const char *fmt, ...) OTELC_PRINTF(3, 4);
+/* Write deferred lines (called by every background worker loop). */
+void otelc__diag_flush_deferred(void);
 
 /* ---- clock (sdk/clock.c) ---- */
 extern _Atomic int64_t otelc__realtime_offset_ns;

@@ -31,6 +31,8 @@
 
 #include "sdk/json_int.h"
 
+#include "otelc/common.h"
+
 void otelc__buf_init(otelc__buf *b) { memset(b, 0, sizeof *b); }
 
 void otelc__buf_free(otelc__buf *b) {
@@ -396,4 +398,47 @@ void otelc__json_base64(otelc__buf *b, const uint8_t *p, size_t n) {
     *o++ = '"';
     *o = '\0';
     b->len = (size_t)(o - b->data);
+}
+
+void otelc__json_value(otelc__buf *b, const otelc_value *v) {
+    switch (v->type) {
+    case OTELC_VALUE_STRING:
+        otelc__json_str(b, v->u.s ? v->u.s : "",
+                        v->len ? v->len : (v->u.s ? strlen(v->u.s) : 0));
+        break;
+    case OTELC_VALUE_INT:
+        otelc__json_i64(b, v->u.i);
+        break;
+    case OTELC_VALUE_DOUBLE:
+        otelc__json_double(b, v->u.d);
+        break;
+    case OTELC_VALUE_BOOL:
+        otelc__buf_puts(b, v->u.b ? "true" : "false");
+        break;
+    case OTELC_VALUE_BYTES:
+        otelc__json_base64(b, (const uint8_t *)v->u.s, v->len);
+        break;
+    case OTELC_VALUE_STRING_ARRAY:
+    case OTELC_VALUE_BOOL_ARRAY:
+    case OTELC_VALUE_INT_ARRAY:
+    case OTELC_VALUE_DOUBLE_ARRAY:
+        otelc__buf_putc(b, '[');
+        for (uint32_t i = 0; i < v->len; i++) {
+            if (i)
+                otelc__buf_putc(b, ',');
+            if (v->type == OTELC_VALUE_STRING_ARRAY)
+                otelc__json_cstr(b, v->u.sa[i]);
+            else if (v->type == OTELC_VALUE_BOOL_ARRAY)
+                otelc__buf_puts(b, v->u.ba[i] ? "true" : "false");
+            else if (v->type == OTELC_VALUE_INT_ARRAY)
+                otelc__json_i64(b, v->u.ia[i]);
+            else
+                otelc__json_double(b, v->u.da[i]);
+        }
+        otelc__buf_putc(b, ']');
+        break;
+    default:
+        otelc__buf_puts(b, "null");
+        break;
+    }
 }

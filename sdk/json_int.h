@@ -81,4 +81,11 @@ void otelc__json_double(otelc__buf *b, double v);
 void otelc__json_hex(otelc__buf *b, const uint8_t *p, size_t n); /* "0a1b" */
 void otelc__json_base64(otelc__buf *b, const uint8_t *p, size_t n);
 
+/* An attribute value as plain JSON (not the OTLP AnyValue wrapping):
+ * strings escaped, numbers, booleans, arrays as lists, bytes as a base64
+ * string, no value as null.  Used by the JSON log format and by formats
+ * that carry arrays as JSON text (Jaeger tags). */
+#include "otelc/common.h"
+void otelc__json_value(otelc__buf *b, const otelc_value *v);
+
 #endif /* OTELC_SDK_JSON_INT_H */

@@ -802,7 +802,7 @@ static void emit(otelc__log_pipeline *p, otelc__thread *t,
     otelc__log_rec *r = rec_alloc(lt, size);
     if (OTELC_UNLIKELY(!r)) {
         count(&lt->nomem);
-        otelc__diag_limited(&g_nomem_rl, OTELC_DIAG_ERROR,
+        otelc__diag_deferred(&g_nomem_rl, OTELC_DIAG_ERROR,
                             "log: out of memory for a record of %zu bytes; "
                             "dropped",
                             size);

@@ -64,18 +64,6 @@ size_t otelc__log_time(char *out, otelc_time_ns t, int digits) {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static void put_i64(otelc__buf *b, int64_t v) {
-    char tmp[24];
-    char *e = tmp + sizeof tmp, *p = e;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    otelc__buf_append(b, p, (size_t)(e - p));
-}
 
 static void put_hex(otelc__buf *b, const uint8_t *p, size_t n) {
     static const char hex[] = "0123456789abcdef";
@@ -103,37 +91,7 @@ static size_t slen(const otelc_value *v) {
 }
 
 static void json_value(otelc__buf *b, const otelc_value *v) {
-    switch (v->type) {
-    case OTELC_VALUE_STRING:
-        otelc__json_str(b, v->u.s ? v->u.s : "", slen(v));
-        break;
-    case OTELC_VALUE_INT: put_i64(b, v->u.i); break;
-    case OTELC_VALUE_DOUBLE: otelc__json_double(b, v->u.d); break;
-    case OTELC_VALUE_BOOL: otelc__buf_puts(b, v->u.b ? "true" : "false"); break;
-    case OTELC_VALUE_BYTES:
-        otelc__json_base64(b, (const uint8_t *)v->u.s, v->len);
-        break;
-    case OTELC_VALUE_STRING_ARRAY:
-    case OTELC_VALUE_BOOL_ARRAY:
-    case OTELC_VALUE_INT_ARRAY:
-    case OTELC_VALUE_DOUBLE_ARRAY:
-        otelc__buf_putc(b, '[');
-        for (uint32_t i = 0; i < v->len; i++) {
-            if (i)
-                otelc__buf_putc(b, ',');
-            if (v->type == OTELC_VALUE_STRING_ARRAY)
-                otelc__json_cstr(b, v->u.sa[i]);
-            else if (v->type == OTELC_VALUE_BOOL_ARRAY)
-                otelc__buf_puts(b, v->u.ba[i] ? "true" : "false");
-            else if (v->type == OTELC_VALUE_INT_ARRAY)
-                put_i64(b, v->u.ia[i]);
-            else
-                otelc__json_double(b, v->u.da[i]);
-        }
-        otelc__buf_putc(b, ']');
-        break;
-    default: otelc__buf_puts(b, "null"); break;
-    }
+    otelc__json_value(b, v);
 }
 
 static void format_json(otelc__buf *b, const otelc_log_record_data *r,

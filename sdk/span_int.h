@@ -112,8 +112,14 @@ static inline void otelc__pool_put_local(otelc__thread *t, otelc_span *s) {
 }
 
 /* Return a record that holds nothing beyond itself (a non-recording span)
- * to its pool, from any thread. */
+ * to its pool, from any thread.  The one thing a non-recording span may
+ * hold is a reference to its parent's trace state (kept so that it is
+ * propagated); drop it. */
 static inline void otelc__span_recycle_clean(otelc_span *s) {
+    if (OTELC_UNLIKELY(s->tstate != NULL)) {
+        otelc__tracestate_release(s->tstate);
+        s->tstate = NULL;
+    }
     if (OTELC_LIKELY(s->owner == otelc__tls))
         otelc__pool_put_local(s->owner, s);
     else

@@ -327,15 +327,18 @@ static inline void resolve_parent(otelc__thread *t,
 }
 
 /* A non-recording span: context only, nothing copied, nothing counted by
- * processors. */
+ * processors.  It keeps a reference to the parent's trace state (no copy, no
+ * allocation) because W3C requires the tracestate to travel on with the
+ * traceparent even when this service does not sample. */
 static otelc_span *start_non_recording(otelc__thread *t, otelc_tracer *tracer,
-                                       const otelc_span_context *sc) {
+                                       const otelc_span_context *sc,
+                                       otelc__tracestate *tstate) {
     otelc_span *s = otelc__span_alloc(t);
     if (OTELC_UNLIKELY(!s))
         return NULL;
     s->d.context = *sc;
     s->tracer = tracer;
-    s->tstate = NULL;
+    s->tstate = otelc__tracestate_retain(tstate);
     s->recording = 0;
     s->ended = 0;
     s->scoped = 0;
@@ -418,7 +421,7 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
         else
             memset(&sc, 0, sizeof sc);
         sc.is_remote = false;
-        return start_non_recording(t, tracer, &sc);
+        return start_non_recording(t, tracer, &sc, pi.sc ? pi.tstate : NULL);
     }
 
     if (pi.sc) {
@@ -470,7 +473,7 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
     if (sr.decision == OTELC_SAMPLING_DROP) {
         if (OTELC_LIKELY(cnt != NULL))
             otelc__count(&cnt->not_recording);
-        return start_non_recording(t, tracer, &sc);
+        return start_non_recording(t, tracer, &sc, pi.tstate);
     }
 
     if (OTELC_LIKELY(cnt != NULL))

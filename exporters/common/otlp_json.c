@@ -26,6 +26,12 @@
 
 #include "exporters/common/otlp_json.h"
 
+#include "otelc/propagation.h"
+
+/* The W3C trace-flags bits: otelc's own B3/Jaeger debug bit
+ * (OTELC_TRACE_FLAG_DEBUG) is not one of them and never goes out. */
+#define W3C_FLAGS ((uint8_t)~OTELC_TRACE_FLAG_DEBUG)
+
 /* A member name with the comma it needs, as one literal append: `first`
  * tracks whether the object has a member yet. */
 #define KEY(b, first, name)                                                    \
@@ -140,8 +146,8 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
      * known, and 0x200 is set when the span's parent came from another
      * process.  Links carry the same bits for the linked context. */
     KEY(b, &f, "flags");
-    otelc__json_u64(b, (uint64_t)s->context.trace_flags | 0x100u |
-                           (s->parent_is_remote ? 0x200u : 0));
+    otelc__json_u64(b, (uint64_t)(s->context.trace_flags & W3C_FLAGS) |
+                           0x100u | (s->parent_is_remote ? 0x200u : 0));
     KEY(b, &f, "name");
     otelc__json_cstr(b, s->name);
     KEY(b, &f, "kind");
@@ -215,8 +221,9 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
                 otelc__json_u64(b, l->dropped_attribute_count);
             }
             KEY(b, &lf, "flags");
-            otelc__json_u64(b, (uint64_t)l->context.trace_flags | 0x100u |
-                                   (l->context.is_remote ? 0x200u : 0));
+            otelc__json_u64(b,
+                            (uint64_t)(l->context.trace_flags & W3C_FLAGS) |
+                                0x100u | (l->context.is_remote ? 0x200u : 0));
             otelc__buf_putc(b, '}');
         }
         otelc__buf_putc(b, ']');

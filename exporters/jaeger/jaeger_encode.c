@@ -39,6 +39,8 @@
 
 #include "sdk/internal.h"
 
+#include "otelc/propagation.h"
+
 /* jaeger.thrift enums. */
 enum {
     TAG_STRING = 0,
@@ -89,28 +91,7 @@ static void tag_bool(otelc__buf *b, const char *key, bool v) {
  * without arrays. */
 static void json_array(otelc__buf *s, const otelc_value *v) {
     otelc__buf_reset(s);
-    otelc__buf_putc(s, '[');
-    for (uint32_t i = 0; i < v->len; i++) {
-        if (i)
-            otelc__buf_putc(s, ',');
-        switch (v->type) {
-        case OTELC_VALUE_STRING_ARRAY:
-            otelc__json_cstr(s, v->u.sa[i]);
-            break;
-        case OTELC_VALUE_BOOL_ARRAY:
-            otelc__buf_puts(s, v->u.ba[i] ? "true" : "false");
-            break;
-        case OTELC_VALUE_INT_ARRAY:
-            otelc__json_i64(s, v->u.ia[i]);
-            break;
-        case OTELC_VALUE_DOUBLE_ARRAY:
-            otelc__json_double(s, v->u.da[i]);
-            break;
-        default:
-            break;
-        }
-    }
-    otelc__buf_putc(s, ']');
+    otelc__json_value(s, v);
 }
 
 /* One attribute as a typed tag.  Returns 1 when a tag was written, 0 for a
@@ -334,8 +315,11 @@ void otelc__jaeger_encode_span(otelc__jaeger_enc *e, otelc__buf *b,
                      s->links[i].context.span_id);
     }
 
+    /* Jaeger flags: 1 sampled, 2 debug (kept from a B3/Jaeger caller as
+     * OTELC_TRACE_FLAG_DEBUG). */
     otelc__tb_field_i32(
-        b, 7, (s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0);
+        b, 7, ((s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0) |
+                  ((s->context.trace_flags & OTELC_TRACE_FLAG_DEBUG) ? 2 : 0));
     otelc__tb_field_i64(b, 8, (int64_t)(s->start_time / 1000));
     uint64_t dur =
         s->end_time > s->start_time ? s->end_time - s->start_time : 0;

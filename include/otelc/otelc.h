@@ -27,6 +27,8 @@
 #include "otelc/log.h"
 #include "otelc/macros.h"
 #include "otelc/otlp.h"
+#include "otelc/propagation.h"
+#include "otelc/request_id.h"
 #include "otelc/sampler.h"
 #include "otelc/status.h"
 #include "otelc/trace.h"
