@@ -22,22 +22,18 @@
  * channel's connect backoff is reset, so every retry is a real connection
  * attempt instead of waiting out gRPC's independent reconnect timer.
  *
- * fork().  gRPC core survives fork() only with its fork support enabled
- * (GRPC_ENABLE_FORK_SUPPORT=1 in the environment when gRPC initialises)
- * and no call in flight.  One fork hook (registered at the first request,
- * so after the batch processor's) takes every transport's call lock, then
- * runs gRPC's prefork/postfork handlers when fork support is on.  In the
- * child the transport then opens a channel of its own (the parent's
- * channel and connection stay the parent's; channels use a local
- * subchannel pool so the child cannot pick up the parent's socket).
- * Without fork support a child must not touch the inherited gRPC state at
- * all (it may hang): the transport sees that it runs in another process
- * and fails every request permanently, with one diagnostic, so the child
- * drops and counts instead of hanging; freeing it there leaks the
- * inherited gRPC objects on purpose.  docs/otlp.md has the details.
+ * fork().  A forked child never touches the gRPC state it inherited: gRPC
+ * core survives fork() only when its fork handlers ran around it with no
+ * gRPC call active anywhere in the process, which nobody can guarantee (a
+ * gRPC background thread inside gRPC makes grpc_prefork() skip its work
+ * silently, and then a child's gRPC use corrupts the parent's through the
+ * shared epoll set).  So the transport notices that it runs in another
+ * process and fails every request permanently, with one diagnostic: the
+ * child drops and counts its spans, never hangs, and never disturbs the
+ * parent's connection.  Freeing it there leaks the inherited gRPC objects
+ * on purpose.  OTLP/HTTP is the fork-safe transport (docs/otlp.md).
  *
- * Invariants: send/shutdown/free run on the exporter's worker only; the
- * call lock is held for the whole of each send.
+ * Invariants: send/shutdown/free run on the exporter's worker only.
  */
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -47,7 +43,6 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -55,7 +50,6 @@
 #include "exporters/otlp_common/otlp_exporter.h"
 #include "google/rpc/error_details.pb-c.h"
 #include "google/rpc/status.pb-c.h"
-#include "sdk/thread_int.h"
 
 typedef struct grpc_tr {
     const otelc__otlp_config *cfg;
@@ -69,110 +63,9 @@ typedef struct grpc_tr {
     size_t resp_cap;
     grpc_channel_credentials *creds;
     bool reset_backoff; /* the last request found no connection */
-    bool child_ok; /* forked with gRPC fork support and no call in flight */
-    pid_t pid;     /* the process that created the gRPC objects */
+    pid_t pid;          /* the process that created the gRPC objects */
     bool fork_warned;
-    bool hooked;               /* register_fork_hook() was called */
-    pthread_mutex_t call_lock; /* held during each send and across fork() */
-    bool fork_locked;
-    struct grpc_tr *next; /* g_list */
 } grpc_tr;
-
-/* ---- fork -------------------------------------------------------------------
- */
-
-/* grpc/fork.h declares grpc_prefork() and friends without extern "C", so
- * some gRPC builds (Debian 12's 1.51) export them only under their C++
- * names.  CMake finds out which (OTELC_GRPC_FORK_API: 1 = C names, 2 = C++
- * names, 0 = none) and these wrappers bind to what exists. */
-#if OTELC_GRPC_FORK_API == 1
-#include <grpc/fork.h>
-static void g_prefork(void) {
-    grpc_prefork();
-}
-static void g_postfork_parent(void) {
-    grpc_postfork_parent();
-}
-static void g_postfork_child(void) {
-    grpc_postfork_child();
-}
-#elif OTELC_GRPC_FORK_API == 2
-void otelc__grpc_prefork(void) __asm__("_Z12grpc_preforkv");
-void otelc__grpc_postfork_parent(void) __asm__("_Z20grpc_postfork_parentv");
-void otelc__grpc_postfork_child(void) __asm__("_Z19grpc_postfork_childv");
-static void g_prefork(void) {
-    otelc__grpc_prefork();
-}
-static void g_postfork_parent(void) {
-    otelc__grpc_postfork_parent();
-}
-static void g_postfork_child(void) {
-    otelc__grpc_postfork_child();
-}
-#else
-static void g_prefork(void) {}
-static void g_postfork_parent(void) {}
-static void g_postfork_child(void) {}
-#endif
-
-/* Every transport alive in this process, so that one fork hook can quiesce
- * them all before grpc_prefork(), which requires no call in flight.  The
- * hook is registered at the first request, from the worker, hence after
- * the batch processor's own hook: by the time it runs, the batch worker
- * is already parked between exports, and taking the call locks is
- * immediate. */
-static pthread_mutex_t g_fork_lock = PTHREAD_MUTEX_INITIALIZER;
-static grpc_tr *g_list;
-static bool g_fork_support; /* gRPC's fork support was on at grpc_init() */
-static bool g_hook_registered;
-
-static void fork_prepare(void *arg) {
-    (void)arg;
-    pthread_mutex_lock(&g_fork_lock);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 1;
-    for (grpc_tr *t = g_list; t; t = t->next)
-        t->fork_locked = pthread_mutex_timedlock(&t->call_lock, &ts) == 0;
-    if (g_fork_support && g_list)
-        g_prefork();
-}
-
-static void fork_parent(void *arg) {
-    (void)arg;
-    if (g_fork_support && g_list)
-        g_postfork_parent();
-    for (grpc_tr *t = g_list; t; t = t->next)
-        if (t->fork_locked)
-            pthread_mutex_unlock(&t->call_lock);
-    pthread_mutex_unlock(&g_fork_lock);
-}
-
-static void fork_child(void *arg) {
-    (void)arg;
-    if (g_fork_support && g_list)
-        g_postfork_child();
-    for (grpc_tr *t = g_list; t; t = t->next) {
-        pthread_mutex_init(&t->call_lock, NULL);
-        /* With gRPC's fork support, and no call in flight at fork(), the
-         * child may use gRPC, through a channel of its own (see
-         * grpc_send); otherwise it fails without touching gRPC. */
-        t->child_ok = g_fork_support && t->fork_locked;
-    }
-    pthread_mutex_init(&g_fork_lock, NULL);
-}
-
-static otelc__fork_hook g_hook = {fork_prepare, fork_parent, fork_child, NULL,
-                                  NULL};
-
-static void register_fork_hook(void) {
-    pthread_mutex_lock(&g_fork_lock);
-    bool reg = !g_hook_registered;
-    g_hook_registered = true;
-    pthread_mutex_unlock(&g_fork_lock);
-    if (reg)
-        otelc__fork_register(&g_hook);
-}
 
 /* ---- helpers
  * ------------------------------------------------------------------ */
@@ -278,48 +171,26 @@ static void copy_response(grpc_tr *t, grpc_byte_buffer *bb,
     grpc_slice_unref(s);
 }
 
-static void open_channel(grpc_tr *t);
-
 /* ---- send
  * --------------------------------------------------------------------- */
 
 static void grpc_send(void *tp, const uint8_t *body, size_t len,
                       uint64_t deadline_mono_ns, otelc__otlp_result *out) {
     grpc_tr *t = tp;
-    if (OTELC_UNLIKELY(getpid() != t->pid) && t->child_ok) {
-        /* A forked child with gRPC's fork support: the parent's channel
-         * and queue are left alone (they belong to the parent's gRPC
-         * state) and the child opens its own. */
-        t->child_ok = false;
-        t->reset_backoff = false;
-        open_channel(t);
-        if (!t->channel || !t->cq || !t->method)
-            t->pid = 0; /* stays unusable: fail below */
-    }
     if (OTELC_UNLIKELY(getpid() != t->pid)) {
         out->outcome = OTELC__OTLP_PERMANENT;
-        snprintf(out->detail, sizeof out->detail, "%s",
-                 g_fork_support
-                     ? "this process was forked while a gRPC call was in "
-                       "flight; gRPC cannot be used in it"
-                     : "this process was forked from the one that created "
-                       "the gRPC channel, and gRPC fork support is off (set "
-                       "GRPC_ENABLE_FORK_SUPPORT=1 before otelc_init(), or "
-                       "use http/protobuf)");
+        snprintf(out->detail, sizeof out->detail,
+                 "this process was forked from the one that created the "
+                 "gRPC channel, and gRPC cannot be used across fork() "
+                 "(use http/protobuf in processes that fork)");
         if (!t->fork_warned) {
             t->fork_warned = true;
             otelc__diag(OTELC_DIAG_ERROR,
-                        "otlp_grpc: %s; %s are dropped in "
-                        "this process",
+                        "otlp_grpc: %s; %s are dropped in this process",
                         out->detail, t->sig->items);
         }
         return;
     }
-    if (OTELC_UNLIKELY(!t->hooked)) {
-        t->hooked = true;
-        register_fork_hook();
-    }
-    pthread_mutex_lock(&t->call_lock);
     if (t->reset_backoff) {
         grpc_channel_reset_connect_backoff(t->channel);
         t->reset_backoff = false;
@@ -329,7 +200,6 @@ static void grpc_send(void *tp, const uint8_t *body, size_t len,
         t->channel, NULL, GRPC_PROPAGATE_DEFAULTS, t->cq, t->method, deadline,
         NULL);
     if (!call) {
-        pthread_mutex_unlock(&t->call_lock);
         out->outcome = OTELC__OTLP_RETRYABLE;
         snprintf(out->detail, sizeof out->detail, "cannot create a gRPC call");
         return;
@@ -443,7 +313,6 @@ done:
         grpc_byte_buffer_destroy(send_bb);
         grpc_call_unref(call);
     }
-    pthread_mutex_unlock(&t->call_lock);
 }
 
 /* ---- lifecycle
@@ -451,14 +320,6 @@ done:
 
 static void grpc_tr_free(void *tp) {
     grpc_tr *t = tp;
-    pthread_mutex_lock(&g_fork_lock);
-    for (grpc_tr **pp = &g_list; *pp; pp = &(*pp)->next) {
-        if (*pp == t) {
-            *pp = t->next;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&g_fork_lock);
     if (getpid() == t->pid) {
         if (t->channel)
             grpc_channel_destroy(t->channel);
@@ -485,11 +346,10 @@ static void grpc_tr_free(void *tp) {
             grpc_channel_credentials_release(t->creds);
         grpc_shutdown();
     }
-    /* In a child without gRPC fork support the inherited gRPC objects are
-     * leaked on purpose: touching them may hang. */
+    /* In a forked child the inherited gRPC objects are leaked on purpose:
+     * touching them may hang or disturb the parent. */
     free(t->md);
     free(t->resp);
-    pthread_mutex_destroy(&t->call_lock);
     free(t);
 }
 
@@ -564,8 +424,7 @@ static grpc_channel_credentials *make_creds(const otelc__otlp_config *cfg,
 }
 
 /* Create the channel, its completion queue and the registered method
- * from t->creds.  Called at creation, and again in a forked child when
- * gRPC's fork support is on: the parent's channel does not work there. */
+ * from t->creds. */
 static void open_channel(grpc_tr *t) {
     const otelc__otlp_config *cfg = t->cfg;
     grpc_arg args[6];
@@ -590,9 +449,7 @@ static void open_channel(grpc_tr *t) {
     args[nargs].value.integer = 0;
     nargs++;
     /* A connection of our own, not one from gRPC's process-wide pool: the
-     * exporter owns its connection's lifetime, and a forked child's new
-     * channel must not pick up the parent's connection (whose socket it
-     * shares). */
+     * exporter owns its connection's lifetime. */
     args[nargs].type = GRPC_ARG_INTEGER;
     args[nargs].key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL;
     args[nargs].value.integer = 1;
@@ -622,27 +479,15 @@ void *otelc__otlp_grpc_new(const otelc__otlp_config *cfg,
     t->cfg = cfg;
     t->sig = sig;
     t->pid = getpid();
-    pthread_mutex_init(&t->call_lock, NULL);
 
     /* Headers, validated once: gRPC rejects a call whose metadata is not
      * legal, and reserved names belong to the protocol. */
     t->md = calloc(cfg->nheaders ? cfg->nheaders : 1, sizeof *t->md);
     if (!t->md) {
-        pthread_mutex_destroy(&t->call_lock);
         free(t);
         return NULL;
     }
-    /* gRPC reads GRPC_ENABLE_FORK_SUPPORT when it first initialises; the
-     * same reading tells the fork hook whether to call gRPC's. */
-    pthread_mutex_lock(&g_fork_lock);
-    if (!grpc_is_initialized()) {
-        const char *fs = getenv("GRPC_ENABLE_FORK_SUPPORT");
-        g_fork_support = fs && (!strcmp(fs, "1") || !strcasecmp(fs, "true"));
-    }
     grpc_init();
-    t->next = g_list;
-    g_list = t;
-    pthread_mutex_unlock(&g_fork_lock);
     for (size_t i = 0; i < cfg->nheaders; i++) {
         const char *k = cfg->headers[i].key, *v = cfg->headers[i].value;
         grpc_slice ks = grpc_slice_from_copied_string(k);
