@@ -185,6 +185,13 @@ static bool parse_number(const char *s, double *out) {
 /* The shortest "%.*g" text that reads back to exactly v, C locale. */
 static void format_double(char *buf, size_t size, double v) {
     locale_t loc = c_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+    /* Whole numbers print as integers ("10", not "1e+01"). */
+    if (v == (double)(long long)v && fabs(v) < 1e15) {
+        snprintf(buf, size, "%lld", (long long)v);
+        if (loc)
+            uselocale(old);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, size, "%.*g", prec, v);
         double back;

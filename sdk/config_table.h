@@ -98,6 +98,16 @@
  X(METRICS_ENABLED, "METRICS_ENABLED", BOOL, "true", 0, 0, "", "false turns the whole metrics pipeline off") \
  X(METRICS_PORT, "METRICS_PORT", INT, "8000", 1, 65535, "", "port of the /metrics and /health endpoint") \
  X(HEALTH_CHECK_INTERVAL, "HEALTH_CHECK_INTERVAL", INT, "30", 1, 86400, "", "seconds between background health-check runs") \
+ X(METRICS_CARDINALITY_LIMIT, "OTELC_METRICS_CARDINALITY_LIMIT", INT, "2000", 2, 1000000, "", "attribute sets kept per instrument; more go to the otel.metric.overflow=true series") \
+ X(SYSTEM_METRICS, "OTELC_SYSTEM_METRICS", BOOL, "true", 0, 0, "", "process, host and SDK-health metrics on the global meter provider") \
+ X(METRICS_DISK_PATHS, "OTELC_METRICS_DISK_PATHS", STRING, "/", 0, 0, "", "comma-separated mount points for the filesystem metrics") \
+ X(PROMETHEUS_SCOPE_LABELS, "OTELC_PROMETHEUS_SCOPE_LABELS", BOOL, "true", 0, 0, "", "/metrics: otel_scope_name/otel_scope_version labels on every sample") \
+ X(METRICS_CONNECTION_LIMIT, "OTELC_METRICS_CONNECTION_LIMIT", INT, "32", 1, 1024, "", "/metrics and /health: concurrent connections accepted") \
+ X(METRICS_CONNECTION_TIMEOUT, "OTELC_METRICS_CONNECTION_TIMEOUT", INT, "10", 1, 3600, "", "/metrics and /health: seconds before an idle or slow connection is closed") \
+ X(HEALTH_CHECKS, "OTELC_HEALTH_CHECKS", LIST, "disk,memory", 0, 0, "disk|memory|none", "built-in health checks otelc_init() registers") \
+ X(HEALTH_CHECK_TIMEOUT, "OTELC_HEALTH_CHECK_TIMEOUT", INT, "5000", 1, 600000, "", "ms a built-in health check may take before it is reported unhealthy") \
+ X(HEALTH_DISK_MIN_FREE_PERCENT, "OTELC_HEALTH_DISK_MIN_FREE_PERCENT", INT, "10", 0, 100, "", "disk check: unhealthy below this free percentage (first OTELC_METRICS_DISK_PATHS entry)") \
+ X(HEALTH_MEMORY_MAX_PERCENT, "OTELC_HEALTH_MEMORY_MAX_PERCENT", INT, "90", 0, 100, "", "memory check: unhealthy above this percentage of memory in use") \
  /* --- logs --- */ \
  X(LOGS_EXPORTER, "OTEL_LOGS_EXPORTER", LIST, "otlp", 0, 0, "otlp|console|none", "log record exporters (besides the local sinks)") \
  X(BLRP_SCHEDULE_DELAY, "OTEL_BLRP_SCHEDULE_DELAY", INT, "1000", 0, 86400000, "", "batch log processor: ms between exports") \

@@ -17,6 +17,7 @@
 
 #include "sdk/config_int.h"
 #include "sdk/log_int.h"
+#include "sdk/metrics_int.h"
 #include "sdk/propagation_int.h"
 #include "sdk/span_int.h"
 
@@ -100,6 +101,10 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
     otelc_tracer_provider_set_global(p);
     /* Logs: sinks and exporters from configuration; loggers turn on. */
     otelc__log_start(p->resource);
+    /* Metrics: the global meter provider's resource and readers, the
+     * built-in instruments, and /metrics + /health when asked for
+     * (exporters/metric_registry.c). */
+    otelc__metrics_setup();
     otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
                                   "processors=%u",
                 otelc_resource_service_name(p->resource),
@@ -131,6 +136,10 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
         otelc_status ts = otelc_tracer_provider_shutdown(p, timeout_ms);
         if (ts != OTELC_OK)
             st = ts;
+        /* Metrics last, so the final export counts every span; within the
+         * same deadline. */
+        if (otelc__metrics_teardown(deadline) != OTELC_OK)
+            st = OTELC_ETIMEDOUT;
         retired *r = malloc(sizeof *r);
         if (r) {
             r->provider = p;
@@ -147,6 +156,7 @@ OTELC_API otelc_status otelc_shutdown(uint32_t timeout_ms) {
 OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     pthread_mutex_lock(&g_lock);
     otelc_tracer_provider *p = g_provider;
+    bool init = g_initialized;
     pthread_mutex_unlock(&g_lock);
     uint64_t deadline = otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
     otelc_status ls = otelc__log_flush_until(deadline);
@@ -154,6 +164,14 @@ OTELC_API otelc_status otelc_force_flush(uint32_t timeout_ms) {
     timeout_ms = now < deadline ? (uint32_t)((deadline - now) / 1000000u) : 0;
     otelc_status ts =
         p ? otelc_tracer_provider_force_flush(p, timeout_ms) : OTELC_OK;
+    /* Then the periodic metric readers, in what is left of the time. */
+    now = otelc__mono_ns();
+    if (init &&
+        otelc_meter_provider_force_flush(
+            NULL, now < deadline ? (uint32_t)((deadline - now) / 1000000u)
+                                 : 0) != OTELC_OK &&
+        ts == OTELC_OK)
+        ts = OTELC_ETIMEDOUT;
     return ts != OTELC_OK ? ts : ls;
 }
 

@@ -63,6 +63,9 @@ typedef struct tg_config {
     const char *service;  /* NULL = configuration decides */
     const char *exporter; /* NULL = OTEL_TRACES_EXPORTER decides */
     uint64_t timeout_ms;  /* deadline of the final flush and of shutdown */
+    bool metrics;         /* --metrics: a counter and a histogram per span */
+    bool logs;            /* --logs: one INFO record with 2 fields per span */
+    double linger;        /* --linger: seconds of serving after the load */
     bool help;
     bool version;
 } tg_config;
@@ -101,6 +104,21 @@ static const cli_option g_options[] = {
     {"timeout", 0, "MS",
      "deadline of the final flush and of shutdown\n(default 30000)",
      cli_apply_u64, OFF(timeout_ms), 0, 86400000},
+    {"metrics", 'm', NULL,
+     "also record, per span, the counter tg.spans and\nthe histogram "
+     "tg.span.duration inside the span\n(their exemplars point at it); with "
+     "METRICS_ENABLED\n=true, serve /metrics and /health on METRICS_PORT\n"
+     "while running",
+     cli_apply_flag, OFF(metrics), 0, 0},
+    {"logs", 'l', NULL,
+     "also emit, inside each span, one INFO record\nwith 2 fields through the "
+     "configured log sinks\n(LOG_FORMAT, LOG_FILE, ENABLE_FILE_LOGGING...): "
+     "its\ntrace_id/span_id are the span's",
+     cli_apply_flag, OFF(logs), 0, 0},
+    {"linger", 0, "S",
+     "keep serving /metrics and /health S seconds\nafter the load ends "
+     "(decimals allowed)",
+     cli_apply_double, OFF(linger), 0, 86400},
     {"version", 'V', NULL, "print the otelc version and exit", cli_apply_flag,
      OFF(version), 0, 0},
     {"help", 'h', NULL, "print this help and exit", cli_apply_flag, OFF(help),
@@ -232,6 +250,7 @@ struct tg_run {
     char service_name[256];
     char sampler[512];
     char exporters[128];
+    char serving[128]; /* ", served on port N" with --metrics, else "" */
     uint64_t flush_ns, shutdown_ns;
     otelc_status flush_status, shutdown_status;
     tg_drive drives[TG_MAX_MODES];
@@ -239,6 +258,8 @@ struct tg_run {
 
     /* Traces mode: names and keys built before the clock starts. */
     char **span_names; /* per level: "tg.level.<d>" */
+    otelc_counter *m_spans;      /* --metrics */
+    otelc_histogram *m_duration; /* --metrics */
     char **attr_keys;  /* per attribute: "tg.<type>.<k>" */
     tg_trace_stats flushed, final;
 };
@@ -295,6 +316,10 @@ typedef struct trace_thread {
     otelc_span **spans;
     otelc_scope *scopes;
     otelc_attribute *attrs;
+    otelc_counter *m_spans; /* NULL without --metrics */
+    otelc_histogram *m_duration;
+    uint64_t *starts; /* per level, CLOCK_MONOTONIC */
+    bool logs;        /* --logs */
 } trace_thread;
 
 static bool traces_enabled(const tg_config *cfg) {
@@ -323,6 +348,22 @@ static bool traces_setup(tg_run *run) {
     for (uint64_t k = 0; k < c->attrs; k++)
         if (!(run->attr_keys[k] = name_dup("tg.", g_attr_types[k % 4], k)))
             return false;
+    if (c->metrics) {
+        /* Spans here last microseconds: buckets from 1 us to 1 s. */
+        static const double bounds[] = {1e-6, 2.5e-6, 5e-6,   1e-5, 2.5e-5,
+                                        5e-5, 1e-4,   2.5e-4, 5e-4, 1e-3,
+                                        1e-2, 0.1,    1};
+        otelc_instrument_options o = {0};
+        o.bucket_boundaries = bounds;
+        o.bucket_boundary_count = sizeof bounds / sizeof bounds[0];
+        otelc_meter *m = otelc_meter_get(NULL, PROG, OTELC_VERSION_STRING);
+        run->m_spans = otelc_meter_create_counter(
+            m, "tg.spans", "{span}", "spans generated, by level", NULL);
+        run->m_duration = otelc_meter_create_histogram(
+            m, "tg.span.duration", "s", "duration of generated spans", &o);
+        if (!run->m_spans || !run->m_duration)
+            return false;
+    }
     return true;
 }
 
@@ -341,16 +382,21 @@ static void *traces_thread_new(tg_run *run, unsigned index) {
     if (!t)
         return NULL;
     t->span_names = run->span_names;
+    t->logs = run->cfg->logs;
     t->depth = (unsigned)run->cfg->depth;
     t->nattrs = (unsigned)run->cfg->attrs;
     t->tracer = otelc_tracer_get(NULL, PROG, OTELC_VERSION_STRING);
     t->spans = calloc(t->depth, sizeof *t->spans);
     t->scopes = calloc(t->depth, sizeof *t->scopes);
     t->attrs = calloc(t->nattrs ? t->nattrs : 1, sizeof *t->attrs);
-    if (!t->spans || !t->scopes || !t->attrs) {
+    t->starts = calloc(t->depth, sizeof *t->starts);
+    t->m_spans = run->m_spans;
+    t->m_duration = run->m_duration;
+    if (!t->spans || !t->scopes || !t->attrs || !t->starts) {
         free(t->spans);
         free(t->scopes);
         free(t->attrs);
+        free(t->starts);
         free(t);
         return NULL;
     }
@@ -403,8 +449,21 @@ static void traces_emit(void *state, uint64_t seq) {
         opts.root = d == 0;
         t->spans[d] = otelc_span_start(t->tracer, t->span_names[d], &opts);
         t->scopes[d] = otelc_span_make_current(t->spans[d]);
+        if (t->m_spans)
+            t->starts[d] = mono_ns();
     }
     for (unsigned d = t->depth; d-- > 0;) {
+        if (t->logs)
+            /* While the span is current: the record carries its ids. */
+            OTELC_LOG_INFO("telemetrygen span", "in_span", t->span_names[d],
+                           "seq", (int64_t)seq);
+        if (t->m_spans) {
+            /* While the span is still current: the exemplars point at it. */
+            otelc_counter_add(t->m_spans, 1, "tg.level", d);
+            otelc_histogram_record(t->m_duration,
+                                   seconds(mono_ns() - t->starts[d]),
+                                   "tg.level", d);
+        }
         otelc_scope_end(t->scopes[d]);
         otelc_span_end(t->spans[d]);
     }
@@ -417,6 +476,7 @@ static void traces_thread_free(void *state) {
     free(t->spans);
     free(t->scopes);
     free(t->attrs);
+    free(t->starts);
     free(t);
 }
 
@@ -520,6 +580,18 @@ static void traces_summarize(tg_run *run, const tg_drive *dr, FILE *out) {
             run->shutdown_status == OTELC_OK ? "" : " (deadline passed)");
     fprintf(out, "  spans/s:         %.0f\n",
             gen > 0 ? (double)f->tracer.spans_started / gen : 0.0);
+    if (run->cfg->metrics)
+        fprintf(out,
+                "  metrics:         tg.spans and tg.span.duration per span%s\n",
+                run->serving[0] ? run->serving : "");
+    if (run->cfg->logs) {
+        otelc_log_stats ls;
+        otelc_log_get_stats(&ls);
+        fprintf(out, "  logs:            %llu records emitted, %llu dropped\n",
+                (unsigned long long)ls.records_emitted,
+                (unsigned long long)(ls.dropped_queue_full +
+                                     ls.dropped_shutdown));
+    }
 }
 
 static const tg_mode g_modes[] = {
@@ -750,12 +822,39 @@ static otelc_options *build_options(const tg_config *c) {
         otelc_options_free(o);
         return NULL;
     }
+    if (c->metrics) {
+        /* Serve /metrics: add the pull endpoint to whatever metric
+         * exporters are configured ("none" or the default: only it). */
+        otelc_config_source src = OTELC_CONFIG_DEFAULT;
+        const char *cur = otelc_config_get("OTEL_METRICS_EXPORTER", &src);
+        char list[256];
+        if (src == OTELC_CONFIG_DEFAULT || !cur || !*cur ||
+            !strcmp(cur, "none"))
+            snprintf(list, sizeof list, "prometheus");
+        else if (strstr(cur, "prometheus"))
+            snprintf(list, sizeof list, "%s", cur);
+        else
+            snprintf(list, sizeof list, "%s,prometheus", cur);
+        if (otelc_options_set(o, "OTEL_METRICS_EXPORTER", list)) {
+            otelc_options_free(o);
+            return NULL;
+        }
+    }
     return o;
 }
 
 /* Remember what the summary shows about the configuration: otelc_shutdown()
  * forgets it. */
 static void describe_setup(tg_run *run) {
+    const char *en = otelc_config_get("METRICS_ENABLED", NULL);
+    otelc_config_source ps = OTELC_CONFIG_DEFAULT;
+    const char *port = otelc_config_get("OTEL_EXPORTER_PROMETHEUS_PORT", &ps);
+    if (ps == OTELC_CONFIG_DEFAULT || !port || !*port)
+        port = otelc_config_get("METRICS_PORT", NULL);
+    run->serving[0] = '\0';
+    if (run->cfg->metrics && en && !strcmp(en, "true"))
+        snprintf(run->serving, sizeof run->serving,
+                 ", /metrics and /health served on port %s", port ? port : "?");
     const char *v = otelc_config_get("OTEL_TRACES_EXPORTER", NULL);
     snprintf(run->exporters, sizeof run->exporters, "%s", v ? v : "?");
     /* The sampler the configuration selects (OTEL_TRACES_SAMPLER, or
@@ -797,11 +896,26 @@ static int run_all(const tg_config *c) {
     uint64_t t0 = mono_ns();
     run.flush_status = otelc_force_flush((uint32_t)c->timeout_ms);
     uint64_t t1 = mono_ns();
+    run.flush_ns = t1 - t0;
     for (size_t i = 0; i < run.ndrives; i++)
         run.drives[i].mode->after_flush(&run);
+    if (c->linger > 0 && rc == 0) {
+        /* --linger: the endpoint keeps serving the final numbers (a
+         * Prometheus scrape or a look with curl) before shutdown. */
+        if (run.serving[0]) {
+            fprintf(stderr, "%s: load done; serving for %.3g s more%s\n", PROG,
+                    c->linger, run.serving);
+            sleep_until(mono_ns() + (uint64_t)(c->linger * 1e9));
+        } else {
+            fprintf(stderr,
+                    "%s: --linger: nothing is served (use --metrics "
+                    "with METRICS_ENABLED=true)\n",
+                    PROG);
+        }
+    }
+    t1 = mono_ns();
     run.shutdown_status = otelc_shutdown((uint32_t)c->timeout_ms);
     run.shutdown_ns = mono_ns() - t1;
-    run.flush_ns = t1 - t0;
     for (size_t i = 0; i < run.ndrives; i++)
         run.drives[i].mode->after_shutdown(&run);
     for (size_t i = 0; i < run.ndrives && rc == 0; i++)

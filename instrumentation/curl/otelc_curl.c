@@ -20,6 +20,7 @@
 #include "instrumentation/instr_int.h"
 
 #include "otelc/curl.h"
+#include "otelc/metrics.h"
 #include "otelc/propagation.h"
 
 struct otelc_curl_request {
@@ -272,6 +273,54 @@ OTELC_API otelc_span *otelc_curl_request_span(otelc_curl_request *r) {
     return r ? r->span : NULL;
 }
 
+/* http.client.request.duration, whether the span is sampled or not: the
+ * transfer's total time as libcurl measured it, the effective method,
+ * server.address/port of the effective URL, the status (none when no
+ * response came). */
+static void record_duration(otelc_curl_request *r) {
+    curl_off_t us = 0;
+    long code = 0;
+    char *eff = NULL;
+    curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &us);
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    const char *method = r->method;
+    if (curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_METHOD, &eff) ==
+            CURLE_OK &&
+        eff && eff[0])
+        method = eff;
+    char host[256] = "";
+    int port = 0;
+    CURLU *u = curl_url();
+    if (u &&
+        curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK &&
+        eff &&
+        curl_url_set(u, CURLUPART_URL, eff, CURLU_GUESS_SCHEME) == CURLUE_OK) {
+        char *part = NULL;
+        if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+            size_t n = strlen(part);
+            if (n > 2 && part[0] == '[' && part[n - 1] == ']')
+                snprintf(host, sizeof host, "%.*s", (int)(n - 2), part + 1);
+            else
+                snprintf(host, sizeof host, "%s", part);
+            curl_free(part);
+        }
+        if (curl_url_get(u, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) ==
+            CURLUE_OK) {
+            port = atoi(part);
+            curl_free(part);
+        }
+    }
+    curl_url_cleanup(u);
+    /* With the CLIENT span current: the exemplar points at it. */
+    otelc_scope sc = {UINT32_MAX};
+    if (r->span)
+        sc = otelc_span_make_current(r->span);
+    otelc_http_client_request_record(otelc__http_method_norm(method), host,
+                                     port, (int)code, (double)us / 1e6);
+    if (r->span)
+        otelc_scope_end(sc);
+}
+
 OTELC_API void otelc_curl_end(otelc_curl_request *r, CURLcode result) {
     if (!r)
         return;
@@ -307,6 +356,7 @@ OTELC_API void otelc_curl_end(otelc_curl_request *r, CURLcode result) {
             otelc_span_set_status(s, OTELC_STATUS_ERROR, NULL);
         }
     }
+    record_duration(r);
     otelc_span_end(s);
     curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
     curl_slist_free_all(r->headers);

@@ -30,6 +30,7 @@
 
 #include "instrumentation/instr_int.h"
 
+#include "otelc/metrics.h"
 #include "otelc/microhttpd.h"
 #include "otelc/propagation.h"
 #include "otelc/request_id.h"
@@ -48,6 +49,11 @@ typedef struct mhd_req {
     void *user_ctx; /* the application's con_cls slot */
     unsigned status;
     char request_id[OTELC_REQUEST_ID_MAX];
+    /* For http.server.request.duration (recorded whether the span is
+     * sampled or not). */
+    uint64_t start_mono;
+    const char *method_norm; /* static */
+    char route[128];         /* "" when the application gave none */
 } mhd_req;
 
 /* The request whose handler runs on this thread (for queue_response). */
@@ -211,6 +217,10 @@ static mhd_req *request_start(otelc_mhd_server *s, struct MHD_Connection *c,
     const char *norm = otelc__http_method_norm(method);
     const char *route =
         s->o.route ? s->o.route(s->o.route_cls, method, url) : NULL;
+    r->start_mono = otelc__mono_ns();
+    r->method_norm = norm;
+    if (route)
+        snprintf(r->route, sizeof r->route, "%s", route);
     char name[256];
     snprintf(name, sizeof name, "%s %s", strcmp(norm, "_OTHER") ? norm : "HTTP",
              route ? route : url);
@@ -419,6 +429,15 @@ otelc_mhd_request_completed(void *cls, struct MHD_Connection *c, void **con_cls,
             otelc_span_set_status(sp, OTELC_STATUS_ERROR, NULL);
         }
     }
+    /* RED metrics, with the request's span current so that the
+     * measurement's exemplar points at it: the route template only (never
+     * the raw path, which would make a series per URL); no status when
+     * none was sent. */
+    req_scope rs = enter(r);
+    otelc_http_server_request_record(
+        r->method_norm, r->route, toe_name(toe) ? 0 : (int)r->status,
+        (double)(otelc__mono_ns() - r->start_mono) / 1e9);
+    leave(&rs);
     otelc_span_end(sp);
     otelc_context_free(r->parent);
     free(r);

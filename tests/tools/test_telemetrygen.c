@@ -362,3 +362,33 @@ Test(telemetrygen, progress_line_on_a_terminal) {
     cr_expect(sum && sum > p, "output: %s", r.out);
     tool_result_free(&r);
 }
+
+/* --logs: one INFO record inside each span, through the configured sinks;
+ * every log line's trace_id/span_id is the span it was made in (checked
+ * by tests/log/check_correlation.py with Python's json). */
+Test(telemetrygen, logs_are_correlated_with_the_spans) {
+    const char *dir = test_tmpdir();
+    char *path;
+    char *fenv = file_env(dir, "traces.jsonl", &path);
+    char logenv[600], logpath[512];
+    snprintf(logpath, sizeof logpath, "%s/app.log", dir);
+    snprintf(logenv, sizeof logenv, "LOG_FILE=%s", logpath);
+    const char *env[] = {fenv, logenv, "ENABLE_FILE_LOGGING=true",
+                         "ENABLE_CONSOLE_LOGGING=false", "LOG_FORMAT=json",
+                         NULL};
+    const char *argv[] = {g_bin, "--traces", "50", "--depth", "3",
+                          "--logs", "--exporter", "file", NULL};
+    tool_result r = tool_run(argv, env, dir);
+    cr_assert_eq(r.status, 0, "exit %d\nstdout:\n%s\nstderr:\n%s", r.status,
+                 r.out, r.err);
+    cr_expect(strstr(r.out, "150 records emitted, 0 dropped"), "%s", r.out);
+    char *py = NULL;
+    const char *args[] = {path, logpath, "150", NULL};
+    int rc = run_python(OTELC_TESTS_DIR "/log/check_correlation.py", args, &py);
+    cr_expect_eq(rc, 0, "checker: %s", py);
+    cr_expect(strstr(py, "ok"), "checker: %s", py);
+    free(py);
+    tool_result_free(&r);
+    free(fenv);
+    free(path);
+}
