@@ -50,12 +50,19 @@ static const struct {
 #undef OTELC__EXPORTER
 };
 
-/* Defined by the specification or the guide, possibly not built here. */
+/* Defined by the specification or the guide, possibly not built here.
+ * Optional exporters left out of this build are listed by CMake
+ * (OTELC__NOT_BUILT_EXPORTERS); a name that is also built is found in
+ * g_factories first. */
 static const struct {
     const char *name;
     const char *how;
 } g_known[] = {
-    {"otlp", "configure with -DOTELC_WITH_OTLP=ON"},
+#ifdef OTELC__NOT_BUILT_EXPORTERS
+#define OTELC__NOT_BUILT(name, how) {name, how},
+    OTELC__NOT_BUILT_EXPORTERS
+#undef OTELC__NOT_BUILT
+#endif
     {"jaeger", "configure with -DOTELC_WITH_JAEGER=ON"},
     {"zipkin", "otelc has no Zipkin exporter; use otlp"},
 };

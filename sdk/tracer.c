@@ -124,6 +124,21 @@ static uint64_t deadline_after(uint32_t timeout_ms) {
     return otelc__mono_ns() + (uint64_t)timeout_ms * 1000000u;
 }
 
+/* With several processors, ask all of them to flush before waiting for
+ * any: a flush whose deadline has passed only queues the request (batch
+ * processors) and returns.  Otherwise an exporter that is failing (and
+ * retrying until the deadline) would leave the processors after it no
+ * time at all, and one dead collector would hold back every exporter. */
+static void kick_flush(otelc_tracer_provider *p, uint32_t n) {
+    if (n < 2)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        otelc_span_processor *proc = p->procs[i];
+        if (proc->ops->force_flush)
+            proc->ops->force_flush(proc->state, 1);
+    }
+}
+
 OTELC_API otelc_status
 otelc_tracer_provider_force_flush(otelc_tracer_provider *p,
                                   uint32_t timeout_ms) {
@@ -132,6 +147,7 @@ otelc_tracer_provider_force_flush(otelc_tracer_provider *p,
     uint64_t deadline = deadline_after(timeout_ms);
     otelc_status st = OTELC_OK;
     uint32_t n = atomic_load(&p->nprocs);
+    kick_flush(p, n);
     for (uint32_t i = 0; i < n; i++) {
         otelc_span_processor *proc = p->procs[i];
         if (proc->ops->force_flush &&
@@ -151,7 +167,9 @@ otelc_tracer_provider_shutdown(otelc_tracer_provider *p, uint32_t timeout_ms) {
     otelc_status st = OTELC_OK;
     uint32_t n = atomic_load(&p->nprocs);
     /* Processors shut down one after another but share one deadline, so the
-     * whole call is bounded by timeout_ms. */
+     * whole call is bounded by timeout_ms; every one starts draining at
+     * once (kick_flush), so a slow one does not eat the others' time. */
+    kick_flush(p, n);
     for (uint32_t i = 0; i < n; i++) {
         otelc_span_processor *proc = p->procs[i];
         if (proc->ops->shutdown &&

@@ -30,6 +30,7 @@
 #include "otelc/log.h"
 #include "otelc/macros.h"
 #include "otelc/metrics.h"
+#include "otelc/otlp.h"
 #include "otelc/perf.h"
 #include "otelc/prometheus.h"
 #include "otelc/propagation.h"
