@@ -269,13 +269,15 @@ static bool copy_value(otelc_span *s, otelc_value *dst, const otelc_value *src,
 }
 
 /* Set or replace key in an attribute array.  Returns false if dropped. */
-static bool attrs_set(otelc_span *s, otelc_attribute **arr, uint32_t *count,
+static inline __attribute__((always_inline)) bool
+attrs_set(otelc_span *s, otelc_attribute **arr, uint32_t *count,
                       uint32_t *cap, uint32_t limit, const char *key,
                       const otelc_value *v, uint32_t max_len) {
     size_t klen = strlen(key);
     otelc_attribute *a = *arr;
     uint16_t l16 = klen > 0xffff ? 0xffff : (uint16_t)klen;
-    for (uint32_t i = 0; i < *count; i++) {
+    uint32_t n = *count; /* a local: stores below cannot alias it */
+    for (uint32_t i = 0; i < n; i++) {
         /* Keys copied by arena_key() carry their length just before them:
          * compare lengths and first bytes before any string compare. */
         const char *k = a[i].key;
@@ -365,7 +367,7 @@ static inline bool writable(const otelc_span *s) {
 }
 
 /* Set one attribute on a span already known to be writable. */
-static void set_attr(otelc_span *s, const char *key, const otelc_value *v) {
+static inline __attribute__((always_inline)) void set_attr(otelc_span *s, const char *key, const otelc_value *v) {
     if (OTELC_UNLIKELY(!key || !key[0]))
         return;
     const otelc_span_limits *l = &s->tracer->provider->limits;

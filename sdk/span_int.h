@@ -102,6 +102,17 @@ static inline otelc_span *otelc__span_alloc(otelc__thread *t) {
     return otelc__pool_refill(t);
 }
 
+/* The same without the prefetch, for non-recording spans: they write only
+ * the first line of the record and return it to the pool at once. */
+static inline otelc_span *otelc__span_alloc_plain(otelc__thread *t) {
+    otelc_span *s = t->free_list;
+    if (OTELC_LIKELY(s != NULL)) {
+        t->free_list = s->next;
+        return s;
+    }
+    return otelc__pool_refill(t);
+}
+
 /* Put a clean record on the calling thread's free list (owner only).  The
  * pool never trims itself: it holds at most as many records as the thread
  * ever had in flight at once, which the queue sizes bound, and trimming

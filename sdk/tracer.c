@@ -333,7 +333,7 @@ static inline void resolve_parent(otelc__thread *t,
 static otelc_span *start_non_recording(otelc__thread *t, otelc_tracer *tracer,
                                        const otelc_span_context *sc,
                                        otelc__tracestate *tstate) {
-    otelc_span *s = otelc__span_alloc(t);
+    otelc_span *s = otelc__span_alloc_plain(t);
     if (OTELC_UNLIKELY(!s))
         return NULL;
     s->d.context = *sc;
