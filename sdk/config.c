@@ -670,7 +670,7 @@ static bool is_secret(int id) {
     const char *n = g_defs[id].name;
     size_t l = strlen(n);
     static const char *const suffixes[] = {"_PASSWORD", "_SECRET", "_TOKEN",
-                                           "_DSN", "_API_KEY"};
+                                           "_DSN", "_API_KEY", "_WEBHOOK_URL"};
     if (g_defs[id].type == T_HEADERS || !strcmp(n, "SENTRY_DSN"))
         return true;
     for (size_t i = 0; i < OTELC_ARRAY_LEN(suffixes); i++) {

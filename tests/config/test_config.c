@@ -314,7 +314,8 @@ static void make_samples(const entry *e, samples *s) {
                        "good and bad values for it",
                        e->name, e->type);
     }
-    if (strstr(e->name, "PASSWORD") || !strcmp(e->name, "SENTRY_DSN"))
+    if (strstr(e->name, "PASSWORD") || !strcmp(e->name, "SENTRY_DSN") ||
+        strstr(e->name, "WEBHOOK_URL"))
         s->secret = true;
 }
 
