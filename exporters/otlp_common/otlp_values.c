@@ -9,11 +9,11 @@
  * reject a whole request when one string is not, so one log record with a
  * stray Latin-1 byte would cost the batch.  Every string that comes from
  * the application therefore goes through otelc__otlp_str(): valid UTF-8
- * (the common case, checked by a byte loop that stops at the first byte
- * >= 0x80) is passed through as is, borrowed; anything else is copied into
- * the arena with each maximal ill-formed subpart replaced by U+FFFD, as
+ * (the common case) is passed through as is, borrowed; anything else is copied
+ * into the arena with each maximal ill-formed subpart replaced by U+FFFD, as
  * the JSON writer (sdk/json.c) does.  protobuf-c takes C strings, so a
- * string is sent up to its first NUL byte.
+ * string is sent up to its first NUL byte.  The check costs a few
+ * nanoseconds per string (see the ASCII fast path).
  *
  * Grouping.  One pass assigns each item to its (resource, scope) group
  * through pointer-keyed open-addressing tables sized to the batch, so
@@ -94,11 +94,21 @@ static size_t utf8_seq(const unsigned char *s, size_t *bad) {
 const char *otelc__otlp_str(otelc__arena *a, const char *s) {
     if (!s)
         return "";
+    /* ASCII, the common case: glibc's vectorised strlen, then the high
+     * bits eight bytes at a time (a byte loop costed ~10% of encoding). */
+    size_t n = strlen(s), i = 0;
     const unsigned char *p = (const unsigned char *)s;
-    while (*p && *p < 0x80)
-        p++;
-    if (!*p)
-        return s; /* ASCII: the common case */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    if (i == n)
+        return s;
+    p += i;
     /* Check the rest; copy only when something is ill-formed. */
     const unsigned char *q = p;
     size_t bad = 0;
@@ -115,7 +125,6 @@ const char *otelc__otlp_str(otelc__arena *a, const char *s) {
     if (!*q)
         return s;
     /* Each replacement (3 bytes) stands for at least one input byte. */
-    size_t n = strlen(s);
     char *out = otelc__arena_alloc(a, 3 * n + 1);
     if (!out)
         return NULL;
