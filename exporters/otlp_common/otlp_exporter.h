@@ -1,14 +1,18 @@
 /*
- * exporters/otlp_common/otlp_exporter.h - what the OTLP transports (gRPC,
- * HTTP) share: resolved configuration, the result of one request, and the
- * transport interface the common exporter drives.  Not installed.
+ * exporters/otlp_common/otlp_exporter.h - what the OTLP exporters of the
+ * three signals and the transports (gRPC, HTTP) share: the signals'
+ * differences, resolved configuration, the result of one request, the
+ * transport interface, and the client every exporter drives.  Not
+ * installed.
  *
- * Division of labour.  The common exporter (otlp_exporter.c) encodes a
- * batch, computes each attempt's deadline, turns a transport result into
- * an export result, reports partial success and keeps the counters.  A
- * transport only moves one request body to the receiver and classifies
- * what came back: it never retries (the batch worker does, see
- * sdk/batcher.c) and never waits past the deadline it is given.
+ * Division of labour.  A signal's exporter (otlp_exporter.c for spans,
+ * otlp_metrics.c, otlp_logs.c) only encodes a batch.  The client
+ * (otelc__otlp_client_*, otlp_exporter.c) computes each attempt's
+ * deadline, turns a transport result into an export result, reports
+ * partial success and keeps the counters.  A transport only moves one
+ * request body to the receiver (the signal's gRPC method or HTTP path) and
+ * classifies what came back: it never retries (the exporter's worker does)
+ * and never waits past the deadline it is given.
  */
 #ifndef OTELC_EXPORTERS_OTLP_EXPORTER_H
 #define OTELC_EXPORTERS_OTLP_EXPORTER_H
