@@ -23,9 +23,23 @@
  *           measured by the exporter with CLOCK_THREAD_CPUTIME_ID) and for
  *           the whole worker thread (from /proc, by thread name).
  *
- * Usage: bench_otlp encode|grpc|http [iterations] [repetitions]
+ *   encode_sums        ExportMetricsServiceRequest encoding of one
+ *   encode_histograms  collection (packed, as the metric exporter does):
+ *                      512 sum points with 2 attributes (a string, an
+ *                      int) and one exemplar each, or 512 histogram
+ *                      points with 2 attributes, the 15 default bounds
+ *                      and 2 exemplars each: ns and bytes per data point.
+ *   encode_logs        ExportLogsServiceRequest encoding of 512-record
+ *                      batches, each record with a 30-byte body, 4
+ *                      attributes (2 strings, an int, a double) and a
+ *                      span context: ns and bytes per record.
+ *
+ * Usage: bench_otlp encode|encode_sums|encode_histograms|encode_logs|grpc|
+ *                   http [iterations] [repetitions]
  * Prints one line per repetition and RESULT lines with the medians:
  *   RESULT otlp.encode <ns> ns/span, RESULT otlp.encode_bytes <b> bytes/span
+ *   RESULT otlp.encode_sums <ns> ns/point (and _bytes), the same for
+ *   encode_histograms, RESULT otlp.encode_logs <ns> ns/record (and _bytes)
  *   RESULT otlp.grpc <n> spans/s, RESULT otlp.grpc_export_cpu <ns> ns/span,
  *   RESULT otlp.grpc_worker_cpu <ns> ns/span (and the same for http).
  * OTELC_BENCH_OTLP_ENDPOINT=<url> sends to that endpoint instead of the
@@ -125,6 +139,177 @@ static double run_encode(long iters, double *bytes_per_span) {
     }
     uint64_t t1 = now_ns();
     *bytes_per_span = (double)bytes / BATCH;
+    free(out);
+    otelc__arena_free(&arena);
+    return (double)(t1 - t0) / ((double)batches * BATCH);
+}
+
+/* ---- encode: metrics and logs ---------------------------------------------
+ */
+
+enum { POINTS = 512 };
+
+/* One collection of POINTS sum or histogram points, built once. */
+static const otelc_metrics_data *metrics_data(bool histograms) {
+    static otelc_metrics_data data;
+    static otelc_scope_metrics_data scope;
+    static otelc_metric_data metric;
+    static otelc_number_point np[POINTS];
+    static otelc_histogram_point hp[POINTS];
+    static otelc_attribute attrs[POINTS][2];
+    static otelc_exemplar ex[POINTS][2];
+    static uint64_t counts[POINTS][16];
+    static char routes[POINTS][24];
+    static const double bounds[15] = {0,    5,    10,   25,   50,
+                                      75,   100,  250,  500,  750,
+                                      1000, 2500, 5000, 7500, 10000};
+    static otelc_resource *res;
+    if (!res)
+        res = otelc_resource_default();
+    for (int i = 0; i < POINTS; i++) {
+        snprintf(routes[i], sizeof routes[i], "/api/v1/items/%d", i);
+        attrs[i][0] = OTELC_ATTR_STR("http.route", routes[i]);
+        attrs[i][0].value.len = (uint32_t)strlen(routes[i]);
+        attrs[i][1] = OTELC_ATTR_INT("http.response.status_code", 200 + i % 5);
+        for (int k = 0; k < 2; k++) {
+            otelc_exemplar *e = &ex[i][k];
+            memset(e, 0, sizeof *e);
+            e->time = 1700000000000000000ull + (uint64_t)i;
+            e->value.d = 12.5 * (k + 1);
+            for (int b = 0; b < 16; b++)
+                e->trace_id[b] = (uint8_t)(i * 31 + b + 1);
+            for (int b = 0; b < 8; b++)
+                e->span_id[b] = (uint8_t)(i * 7 + b + k + 1);
+        }
+        np[i] = (otelc_number_point){attrs[i],
+                                     2,
+                                     1700000000000000000ull,
+                                     1700000060000000000ull,
+                                     true,
+                                     {.i = 1000 + i},
+                                     ex[i],
+                                     1};
+        for (int b = 0; b < 16; b++)
+            counts[i][b] = (uint64_t)(b * 3 + i % 7);
+        uint64_t total = 0;
+        for (int b = 0; b < 16; b++)
+            total += counts[i][b];
+        hp[i] = (otelc_histogram_point){attrs[i],
+                                        2,
+                                        1700000000000000000ull,
+                                        1700000060000000000ull,
+                                        total,
+                                        1234.5 + i,
+                                        true,
+                                        0.25,
+                                        9000,
+                                        bounds,
+                                        15,
+                                        counts[i],
+                                        ex[i],
+                                        2};
+    }
+    metric = (otelc_metric_data){
+        histograms ? "http.server.request.duration" : "http.server.requests",
+        "",
+        histograms ? "ms" : "{request}",
+        histograms ? OTELC_INSTRUMENT_HISTOGRAM : OTELC_INSTRUMENT_COUNTER,
+        histograms ? OTELC_METRIC_HISTOGRAM : OTELC_METRIC_SUM,
+        OTELC_TEMPORALITY_CUMULATIVE,
+        !histograms,
+        !histograms,
+        histograms ? NULL : np,
+        histograms ? hp : NULL,
+        POINTS};
+    scope = (otelc_scope_metrics_data){{"bench.meter", "1.0.0"}, &metric, 1};
+    data = (otelc_metrics_data){res, &scope, 1};
+    return &data;
+}
+
+static double run_encode_metrics(long iters, bool histograms,
+                                 double *bytes_per_point) {
+    const otelc_metrics_data *d = metrics_data(histograms);
+    otelc__arena arena;
+    otelc__arena_init(&arena, 64 * 1024);
+    size_t cap = 1 << 20;
+    uint8_t *out = malloc(cap);
+    long batches = iters / POINTS > 0 ? iters / POINTS : 1;
+    size_t bytes = 0;
+    uint64_t t0 = now_ns();
+    for (long b = 0; b < batches; b++) {
+        /* What the metric exporter does per collection (otlp_metrics.c). */
+        otelc__arena_reset(&arena);
+        const ProtobufCMessage *m = otelc__otlp_metrics_request(&arena, d);
+        size_t sz = protobuf_c_message_get_packed_size(m);
+        if (sz > cap) {
+            cap = sz;
+            out = realloc(out, cap);
+        }
+        bytes = protobuf_c_message_pack(m, out);
+    }
+    uint64_t t1 = now_ns();
+    *bytes_per_point = (double)bytes / POINTS;
+    free(out);
+    otelc__arena_free(&arena);
+    return (double)(t1 - t0) / ((double)batches * POINTS);
+}
+
+static double run_encode_logs(long iters, double *bytes_per_record) {
+    static otelc_log_record_data recs[BATCH];
+    static const otelc_log_record_data *ptrs[BATCH];
+    static otelc_attribute attrs[BATCH][4];
+    static otelc_scope_info scope = {"shop.orders", ""};
+    static otelc_resource *res;
+    if (!res)
+        res = otelc_resource_default();
+    for (int i = 0; i < BATCH; i++) {
+        otelc_log_record_data *r = &recs[i];
+        memset(r, 0, sizeof *r);
+        r->timestamp = 1700000000000000000ull + (uint64_t)i * 1000;
+        r->observed_timestamp = r->timestamp;
+        for (int k = 0; k < 16; k++)
+            r->span_context.trace_id[k] = (uint8_t)(i * 13 + k + 1);
+        for (int k = 0; k < 8; k++)
+            r->span_context.span_id[k] = (uint8_t)(i * 5 + k + 1);
+        r->span_context.trace_flags = 1;
+        r->severity_number = OTELC_LOG_INFO;
+        r->severity_text = "INFO";
+        r->body = "order accepted for processing";
+        r->body_len = 29;
+        attrs[i][0] = OTELC_ATTR_STR("user.name", "john");
+        attrs[i][0].value.len = 4;
+        attrs[i][1] = OTELC_ATTR_STR("order.status", "accepted");
+        attrs[i][1].value.len = 8;
+        attrs[i][2] = OTELC_ATTR_INT("order.id", 100000 + i);
+        attrs[i][3] = OTELC_ATTR_DOUBLE("order.total", 99.95);
+        r->attributes = attrs[i];
+        r->attribute_count = 4;
+        r->scope = &scope;
+        r->resource = res;
+        r->event_name = "";
+        ptrs[i] = r;
+    }
+    otelc__arena arena;
+    otelc__arena_init(&arena, 64 * 1024);
+    size_t cap = 1 << 20;
+    uint8_t *out = malloc(cap);
+    long batches = iters / BATCH > 0 ? iters / BATCH : 1;
+    size_t bytes = 0;
+    uint64_t t0 = now_ns();
+    for (long b = 0; b < batches; b++) {
+        /* What the log exporter does per batch (otlp_logs.c). */
+        otelc__arena_reset(&arena);
+        const ProtobufCMessage *m =
+            otelc__otlp_logs_request(&arena, ptrs, BATCH);
+        size_t sz = protobuf_c_message_get_packed_size(m);
+        if (sz > cap) {
+            cap = sz;
+            out = realloc(out, cap);
+        }
+        bytes = protobuf_c_message_pack(m, out);
+    }
+    uint64_t t1 = now_ns();
+    *bytes_per_record = (double)bytes / BATCH;
     free(out);
     otelc__arena_free(&arena);
     return (double)(t1 - t0) / ((double)batches * BATCH);
@@ -262,11 +447,27 @@ int main(int argc, char **argv) {
         printf("RESULT otlp.encode_bytes %.1f bytes/span\n", bps);
         return 0;
     }
+    if (!strcmp(what, "encode_sums") || !strcmp(what, "encode_histograms") ||
+        !strcmp(what, "encode_logs")) {
+        long iters = argc > 2 ? atol(argv[2]) : 1000000;
+        bool logs = !strcmp(what, "encode_logs");
+        bool hist = !strcmp(what, "encode_histograms");
+        const char *unit = logs ? "record" : "point";
+        double bpi = 0;
+        for (int r = 0; r < reps; r++) {
+            v[r] = logs ? run_encode_logs(iters, &bpi)
+                        : run_encode_metrics(iters, hist, &bpi);
+            printf("ns_per_%s=%.1f bytes_per_%s=%.1f\n", unit, v[r], unit, bpi);
+        }
+        printf("RESULT otlp.%s %.1f ns/%s\n", what, median(v, reps), unit);
+        printf("RESULT otlp.%s_bytes %.1f bytes/%s\n", what, bpi, unit);
+        return 0;
+    }
     bool grpc = !strcmp(what, "grpc");
     if (!grpc && strcmp(what, "http")) {
         fprintf(stderr,
-                "usage: %s encode|grpc|http [iterations] "
-                "[repetitions]\n",
+                "usage: %s encode|encode_sums|encode_histograms|"
+                "encode_logs|grpc|http [iterations] [repetitions]\n",
                 argv[0]);
         return 2;
     }

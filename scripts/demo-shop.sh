@@ -11,7 +11,8 @@
 # All three processes append their spans to otelc-demo/traces.jsonl (the
 # file exporter writes one line per export with O_APPEND, so they can share
 # it).  With OTEL_EXPORTER_OTLP_ENDPOINT set, the same spans also go to
-# that collector (OTEL_TRACES_EXPORTER=file,otlp).
+# that collector (OTEL_TRACES_EXPORTER=file,otlp), with the metrics and
+# logs.
 #
 # BUILD_DIR (default: build) is relative to the directory the script is
 # run from.  Output goes to otelc-demo/ at the top of the source tree, or
@@ -40,11 +41,17 @@ mkdir -p "$out"
 rm -f "$out"/traces.jsonl "$out"/*.port "$out"/*.log "$out"/trace-*.jsonl
 
 exporters=file
+others=none
 if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
   exporters=file,otlp
-  echo "demo: also sending spans to $OTEL_EXPORTER_OTLP_ENDPOINT"
+  others=otlp
+  echo "demo: also sending spans, metrics and logs to $OTEL_EXPORTER_OTLP_ENDPOINT"
 fi
 export OTEL_TRACES_EXPORTER=$exporters
+# Metrics and logs over OTLP only with a collector (their default, otlp,
+# would otherwise retry until each service exits).
+export OTEL_METRICS_EXPORTER=${OTEL_METRICS_EXPORTER:-$others}
+export OTEL_LOGS_EXPORTER=${OTEL_LOGS_EXPORTER:-$others}
 export OTELC_FILE_PATH=$out/traces.jsonl
 export OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-200}
 export OTEL_TRACES_SAMPLER=${OTEL_TRACES_SAMPLER:-parentbased_always_on}

@@ -181,6 +181,12 @@ otelc__log_sink *otelc__log_sink_syslog_new(otelc__log_fmt fmt,
 
 #define OTELC__LOG_MAX_EXPORTERS 8
 
+/* The state of a log exporter made with `ops`, or NULL when e is NULL or
+ * made with other ops: how an exporter module finds its own state behind
+ * the opaque handle (the OTLP exporter's stats). */
+void *otelc__log_exporter_state(const otelc_log_exporter *e,
+                                const otelc_log_exporter_ops *ops);
+
 typedef struct otelc__log_pipeline {
     otelc__batcher *b;
     const otelc_resource *resource;

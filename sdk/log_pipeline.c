@@ -82,6 +82,11 @@ OTELC_API void otelc_log_exporter_free(otelc_log_exporter *e) {
     free(e);
 }
 
+void *otelc__log_exporter_state(const otelc_log_exporter *e,
+                                const otelc_log_exporter_ops *ops) {
+    return e && e->ops == ops ? e->state : NULL;
+}
+
 OTELC_API const char *otelc_log_exporter_name(const otelc_log_exporter *e) {
     return e && e->ops->name ? e->ops->name : "exporter";
 }

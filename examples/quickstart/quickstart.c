@@ -58,7 +58,9 @@ typedef struct order {
 } order;
 
 /* Stock on hand: "sku-9" is sold out. */
-static int stock_of(const char *sku) { return strcmp(sku, "sku-9") ? 5 : 0; }
+static int stock_of(const char *sku) {
+    return strcmp(sku, "sku-9") ? 5 : 0;
+}
 
 /* ---- the work of one order ----------------------------------------------- */
 
@@ -175,16 +177,24 @@ static int handle_order(const order *o) {
  * is silent).
  *
  * Hook for OTLP: with OTEL_EXPORTER_OTLP_ENDPOINT set, the spans go both
- * to the file and to that collector ("file,otlp").  In a build without the
+ * to the file and to that collector ("file,otlp"), and so do the metrics
+ * and log records (which otherwise stay local).  In a build without the
  * OTLP exporter otelc_init() reports it in one diagnostic line and the
  * file still receives every span.
  */
 static void choose_destination(otelc_options *opts) {
-    if (!getenv("OTEL_TRACES_EXPORTER")) {
-        const char *endpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+    const char *endpoint = getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+    bool otlp = endpoint && endpoint[0];
+    if (!getenv("OTEL_TRACES_EXPORTER"))
         otelc_options_set(opts, "OTEL_TRACES_EXPORTER",
-                          endpoint && endpoint[0] ? "file,otlp" : "file");
-    }
+                          otlp ? "file,otlp" : "file");
+    /* Metrics and log records go to the collector too when there is one;
+     * without one, OTLP (their default) would only retry until exit. */
+    if (!getenv("OTEL_METRICS_EXPORTER"))
+        otelc_options_set(opts, "OTEL_METRICS_EXPORTER",
+                          otlp ? "otlp" : "none");
+    if (!getenv("OTEL_LOGS_EXPORTER"))
+        otelc_options_set(opts, "OTEL_LOGS_EXPORTER", otlp ? "otlp" : "none");
     if (!getenv("OTELC_FILE_PATH"))
         otelc_options_set(opts, "OTELC_FILE_PATH", "otelc-demo/traces.jsonl");
     if (!getenv("OTEL_SERVICE_NAME"))

@@ -1,22 +1,28 @@
 /*
- * exporters/otlp_common/otlp_exporter.h - what the OTLP transports (gRPC,
- * HTTP) share: resolved configuration, the result of one request, and the
- * transport interface the common exporter drives.  Not installed.
+ * exporters/otlp_common/otlp_exporter.h - what the OTLP exporters of the
+ * three signals and the transports (gRPC, HTTP) share: the signals'
+ * differences, resolved configuration, the result of one request, the
+ * transport interface, and the client every exporter drives.  Not
+ * installed.
  *
- * Division of labour.  The common exporter (otlp_exporter.c) encodes a
- * batch, computes each attempt's deadline, turns a transport result into
- * an export result, reports partial success and keeps the counters.  A
- * transport only moves one request body to the receiver and classifies
- * what came back: it never retries (the batch worker does, see
- * sdk/batcher.c) and never waits past the deadline it is given.
+ * Division of labour.  A signal's exporter (otlp_exporter.c for spans,
+ * otlp_metrics.c, otlp_logs.c) only encodes a batch.  The client
+ * (otelc__otlp_client_*, otlp_exporter.c) computes each attempt's
+ * deadline, turns a transport result into an export result, reports
+ * partial success and keeps the counters.  A transport only moves one
+ * request body to the receiver (the signal's gRPC method or HTTP path) and
+ * classifies what came back: it never retries (the exporter's worker does)
+ * and never waits past the deadline it is given.
  */
 #ifndef OTELC_EXPORTERS_OTLP_EXPORTER_H
 #define OTELC_EXPORTERS_OTLP_EXPORTER_H
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "exporters/otlp_common/otlp_arena.h"
 #include "sdk/config_int.h"
 #include "sdk/internal.h"
+#include "sdk/json_int.h"
 
 #include "otelc/exporters.h"
 #include "otelc/otlp.h"
@@ -31,8 +37,9 @@ typedef enum otelc__otlp_protocol {
 typedef struct otelc__otlp_signal {
     const char *name;      /* "traces" */
     const char *http_path; /* "/v1/traces" */
-    const char *grpc_method; /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-                              */
+    const char *
+        grpc_method; /* "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+                      */
     const char *json_rejected_key; /* "rejectedSpans" */
     const char *items;             /* "spans", for diagnostics */
     /* ExportXServiceResponse: field 1 is the partial success, whose field 1
@@ -46,6 +53,8 @@ typedef struct otelc__otlp_signal {
 } otelc__otlp_signal;
 
 extern const otelc__otlp_signal otelc__otlp_signal_traces;
+extern const otelc__otlp_signal otelc__otlp_signal_metrics;
+extern const otelc__otlp_signal otelc__otlp_signal_logs;
 
 typedef struct otelc__otlp_header {
     char *key; /* lowercase */
@@ -111,6 +120,66 @@ void *otelc__otlp_grpc_new(const otelc__otlp_config *cfg,
 void *otelc__otlp_http_new(const otelc__otlp_config *cfg,
                            const otelc__otlp_signal *sig,
                            const otelc__otlp_transport_ops **ops);
+
+/* ---- the client: what every signal's exporter shares ----------------------
+ *
+ * One OTLP exporter (spans, metrics or logs) = one client: resolved
+ * configuration, a transport, the per-batch arena and request buffer, the
+ * rate limiters and the counters.  The signal's exporter only encodes a
+ * batch (into c->arena and c->body); otelc__otlp_client_export() does the
+ * rest: deadlines, sending, classification, partial success, counters.
+ * Used on the exporter's worker only, except the counters (atomics, read
+ * from any thread by otelc__otlp_client_stats()). */
+typedef struct otelc__otlp_client {
+    otelc__otlp_config cfg;
+    const otelc__otlp_signal *sig;
+    const otelc__otlp_transport_ops *tops;
+    void *transport;
+    otelc__arena arena; /* the batch's message tree */
+    otelc__buf body;    /* the batch's request body */
+    otelc__ratelimit rl_fail, rl_partial;
+    char name[16]; /* "otlp_grpc" or "otlp_http", for diagnostics */
+    _Atomic uint64_t requests, requests_ok, failures_retryable,
+        failures_permanent, retry_hints, partial_successes, items_rejected,
+        items_sent, bytes_encoded, bytes_sent, encode_cpu_ns, export_cpu_ns;
+} otelc__otlp_client;
+
+/* Encode `n` items of `batch` into c->body: protobuf (a tree built in
+ * c->arena, packed with otelc__otlp_client_pack()) or, for http/json,
+ * OTLP JSON.  False when memory runs out. */
+typedef bool (*otelc__otlp_encode_fn)(otelc__otlp_client *c, const void *batch,
+                                      size_t n);
+
+/* Resolve the configuration and create the transport.  Returns OTELC_OK,
+ * OTELC_ECONFIG (one diagnostic said why), OTELC_EUNSUPPORTED (the
+ * protocol's transport is not built) or OTELC_ENOMEM; on failure nothing
+ * needs freeing. */
+otelc_status otelc__otlp_client_init(otelc__otlp_client *c,
+                                     const otelc__otlp_signal *sig,
+                                     const otelc_otlp_options *o);
+/* Pack a protobuf-c message into c->body; false when memory runs out. */
+bool otelc__otlp_client_pack(otelc__otlp_client *c, const ProtobufCMessage *m);
+/* Encode and send one batch of `items` items (spans, data points, log
+ * records), bounded by min(now + the OTLP timeout, ctx->deadline_mono_ns).
+ * Sets ctx->retry_after_ms and ctx->rejected_items as the worker expects.
+ */
+otelc_export_result otelc__otlp_client_export(otelc__otlp_client *c,
+                                              otelc__otlp_encode_fn encode,
+                                              const void *batch, size_t n,
+                                              size_t items,
+                                              otelc_export_context *ctx);
+void otelc__otlp_client_shutdown(otelc__otlp_client *c, uint64_t deadline);
+/* Release everything init acquired (c itself is the caller's). */
+void otelc__otlp_client_free(otelc__otlp_client *c);
+void otelc__otlp_client_stats(otelc__otlp_client *c, otelc_otlp_stats *out);
+
+/* Export records through an OTLP log exporter directly, as its batcher
+ * would (tests: records the log API cannot make, e.g. with an event name).
+ * OTELC_EXPORT_FAILURE when e is not an OTLP log exporter. */
+otelc_export_result
+otelc__otlp_log_exporter_export(otelc_log_exporter *e,
+                                const otelc_log_record_data *const *records,
+                                size_t n, otelc_export_context *ctx);
 
 /* Resolve the configuration of `sig` (code options may be NULL).  Returns
  * false, with one diagnostic naming the setting and the value, when it

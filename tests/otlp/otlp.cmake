@@ -7,7 +7,7 @@ target_link_libraries(otelc_otlp_test_util PUBLIC otelc_test_support
   otelc_test_collector)
 target_include_directories(otelc_otlp_test_util PUBLIC
   $<TARGET_PROPERTY:otelc_proto_c,INTERFACE_INCLUDE_DIRECTORIES>)
-foreach(unit encode grpc http config fork)
+foreach(unit encode grpc http config fork metrics logs)
   otelc_add_test(otlp ${unit} LIBS otelc_otlp_test_util TIMEOUT 120)
 endforeach()
 # test_fork runs the collector as a separate program.

@@ -1,7 +1,9 @@
 /*
  * tests/otlp/test_programs.c - the shipped programs export over OTLP:
- * otelc-telemetrygen --exporter otlp (both transports) and the quickstart
- * example, which adds OTLP to its file output when
+ * otelc-telemetrygen --exporter otlp (both transports), with its metrics
+ * and logs too (OTEL_METRICS_EXPORTER=otlp, OTEL_LOGS_EXPORTER=otlp:
+ * every log record and exemplar points at a span that arrived), and the
+ * quickstart example, which adds OTLP to its file output when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set.  They run as child processes
  * (tests/tools/tool_run.c) against the in-repo collector.
  */
@@ -81,4 +83,85 @@ Test(otlp_programs, quickstart_exports_to_the_otlp_endpoint_too) {
                      "quickstart");
     tool_result_free(&r);
     oc_stop(c);
+}
+
+/* All three signals from one program: otelc-telemetrygen --logs --metrics
+ * with OTEL_METRICS_EXPORTER=otlp and OTEL_LOGS_EXPORTER=otlp.  Every log
+ * record and every exemplar must point at a span that arrived. */
+static bool span_known(oc_collector *c, const uint8_t *tid,
+                       const uint8_t *sid) {
+    for (size_t i = 0; i < oc_span_count(c); i++) {
+        const oc_span *s = oc_span_at(c, i);
+        if (!memcmp(s->trace_id, tid, 16) && !memcmp(s->span_id, sid, 8))
+            return true;
+    }
+    return false;
+}
+
+static void telemetrygen_all_signals(bool grpc) {
+    enum { TRACES = 20, DEPTH = 2, SPANS = TRACES * DEPTH };
+    oc_collector *c = start_collector(grpc, !grpc);
+    char ep[96], proto[64], port[64];
+    snprintf(ep, sizeof ep, "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:%d",
+             grpc ? oc_grpc_port(c) : oc_http_port(c));
+    snprintf(proto, sizeof proto, "OTEL_EXPORTER_OTLP_PROTOCOL=%s",
+             grpc ? "grpc" : "http/protobuf");
+    snprintf(port, sizeof port, "METRICS_PORT=%d", oc_free_port());
+    char *bin = tool_path("otelc-telemetrygen");
+    const char *argv[] = {bin,         "--traces",   "20",   "--depth",
+                          "2",         "--exporter", "otlp", "--logs",
+                          "--metrics", NULL};
+    const char *env[] = {ep,
+                         proto,
+                         port,
+                         "OTEL_METRICS_EXPORTER=otlp",
+                         "OTEL_LOGS_EXPORTER=otlp",
+                         "ENABLE_CONSOLE_LOGGING=false",
+                         NULL};
+    tool_result r = tool_run(argv, env, NULL);
+    cr_assert_eq(r.status, 0, "telemetrygen failed: %s", r.err);
+    cr_assert(oc_wait_spans(c, SPANS, 5000));
+    cr_assert(oc_wait_logs(c, SPANS, 5000), "%zu of %d log records",
+              oc_log_count(c), SPANS);
+    cr_assert_eq(oc_log_count(c), SPANS);
+    for (size_t i = 0; i < SPANS; i++) {
+        const oc_log *l = oc_log_at(c, i);
+        cr_assert_str_eq(l->body.s, "telemetrygen span");
+        cr_assert(l->trace_id_len == 16 && l->span_id_len == 8);
+        cr_assert(span_known(c, l->trace_id, l->span_id),
+                  "log record %zu points at no span that arrived", i);
+    }
+    const oc_metric *m = oc_find_metric(c, "tg.spans");
+    cr_assert_not_null(m, "the counter did not arrive: %s", r.out);
+    int64_t total = 0;
+    for (size_t i = 0; i < m->n_points; i++)
+        total += m->points[i].as_int;
+    cr_assert_eq(total, SPANS);
+    m = oc_find_metric(c, "tg.span.duration");
+    cr_assert_not_null(m);
+    cr_assert_eq(m->type, OC_HISTOGRAM);
+    uint64_t count = 0;
+    size_t exemplars = 0;
+    for (size_t i = 0; i < m->n_points; i++) {
+        count += m->points[i].count;
+        for (size_t e = 0; e < m->points[i].n_exemplars; e++) {
+            const oc_exemplar *x = &m->points[i].exemplars[e];
+            cr_assert(span_known(c, x->trace_id, x->span_id),
+                      "an exemplar points at no span that arrived");
+            exemplars++;
+        }
+    }
+    cr_assert_eq(count, SPANS);
+    cr_assert_gt(exemplars, 0);
+    cr_assert_eq(oc_decode_errors(c), 0);
+    tool_result_free(&r);
+    free(bin);
+    oc_stop(c);
+}
+
+Test(otlp_programs, telemetrygen_traces_metrics_and_logs_over_http) {
+    telemetrygen_all_signals(false);
+}
+Test(otlp_programs, telemetrygen_traces_metrics_and_logs_over_grpc) {
+    telemetrygen_all_signals(true);
 }

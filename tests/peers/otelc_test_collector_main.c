@@ -9,8 +9,9 @@
  *
  * PORT 0 picks a free port.  With neither --grpc nor --http both are
  * served on the OTLP default ports 4317 and 4318.  It prints
- * "grpc=127.0.0.1:P http=127.0.0.1:Q" once listening, a count of received
- * spans every second while spans arrive, and totals on SIGINT/SIGTERM.
+ * "grpc=127.0.0.1:P http=127.0.0.1:Q" once listening, counts of received
+ * spans, metric data points and log records every second while they
+ * arrive, and totals on SIGINT/SIGTERM.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -83,16 +84,20 @@ int main(int argc, char **argv) {
     size_t last = 0;
     while (!g_stop) {
         usleep(100000);
-        size_t n = oc_span_count(c);
+        size_t n = oc_span_count(c) + oc_point_count(c) + oc_log_count(c);
         static int ticks;
         if (n != last && ++ticks % 10 == 0) {
-            printf("spans=%zu requests=%zu\n", n, oc_request_count(c));
+            printf("spans=%zu data_points=%zu log_records=%zu requests=%zu\n",
+                   oc_span_count(c), oc_point_count(c), oc_log_count(c),
+                   oc_request_count(c));
             fflush(stdout);
             last = n;
         }
     }
-    printf("total: spans=%zu requests=%zu decode_errors=%zu\n",
-           oc_span_count(c), oc_request_count(c), oc_decode_errors(c));
+    printf("total: spans=%zu requests=%zu decode_errors=%zu data_points=%zu "
+           "log_records=%zu\n",
+           oc_span_count(c), oc_request_count(c), oc_decode_errors(c),
+           oc_point_count(c), oc_log_count(c));
     oc_stop(c);
     return 0;
 }

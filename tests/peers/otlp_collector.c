@@ -11,12 +11,15 @@
  * by a second thread; black-holed calls get no answer at all and end when
  * the client gives up or the server is stopped (cancel_all_calls).
  *
+ * The three services (TraceService, MetricsService, LogsService) are three
+ * registered methods sharing all of this; a call remembers its signal.
+ *
  * HTTP side.  libmicrohttpd with a thread per connection: a handler may
  * sleep (delay, black hole) without stalling other connections.  POST
- * /v1/traces with application/x-protobuf (optionally Content-Encoding:
- * gzip, inflated with zlib) is decoded like a gRPC request;
- * application/json bodies are kept raw for tests to check with an
- * independent JSON parser.
+ * /v1/traces, /v1/metrics or /v1/logs with application/x-protobuf
+ * (optionally Content-Encoding: gzip, inflated with zlib) is decoded like
+ * a gRPC request; application/json bodies are kept raw for tests to check
+ * with an independent JSON parser.
  *
  * Decoding is nanopb's (generated from proto/ with strings, bytes and
  * repeated fields allocated), never the exporters' protobuf-c, then copied
@@ -49,11 +52,28 @@
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
-#define TRACE_METHOD                                                           \
-    "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-#define REQUESTED_CALLS 8
+#define REQUESTED_CALLS 8 /* per service */
+
+enum { SIG_TRACES = 0, SIG_METRICS = 1, SIG_LOGS = 2, NSIG = 3 };
+static const struct {
+    const char *name;        /* oc_request.signal */
+    const char *grpc_method; /* registered method */
+    const char *http_path;
+    const char *json_rejected; /* partialSuccess key in JSON */
+    const char *what;          /* for error messages */
+} g_sig[NSIG] = {
+    {"traces", "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+     "/v1/traces", "rejectedSpans", "ExportTraceServiceRequest"},
+    {"metrics",
+     "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+     "/v1/metrics", "rejectedDataPoints", "ExportMetricsServiceRequest"},
+    {"logs", "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+     "/v1/logs", "rejectedLogRecords", "ExportLogsServiceRequest"},
+};
 
 typedef struct oc_call oc_call;
 
@@ -76,6 +96,7 @@ typedef struct answer {
 
 struct oc_call {
     oc_collector *c;
+    int sig; /* SIG_* */
     grpc_call *call;
     gpr_timespec deadline;
     grpc_metadata_array md;
@@ -106,9 +127,15 @@ struct oc_collector {
     size_t n_origins, cap_origins;
     oc_request *reqs;
     size_t n_reqs, cap_reqs;
+    oc_metric **metrics;
+    size_t n_metrics, cap_metrics;
+    oc_log **logs;
+    size_t n_logs, cap_logs;
     size_t decode_errors;
     size_t n_seen;     /* spans received (stored, or only counted) */
     size_t n_req_seen; /* requests received */
+    size_t n_points_seen, n_metrics_seen, n_logs_seen;
+    size_t n_metric_reqs; /* metrics requests decoded */
 
     /* Faults. */
     int fail_n, fail_grpc, fail_http;
@@ -122,7 +149,7 @@ struct oc_collector {
     /* gRPC. */
     grpc_server *server;
     grpc_completion_queue *cq;
-    void *method;
+    void *method[NSIG];
     int grpc_port;
     pthread_t cq_thread;
     bool cq_started;
@@ -321,6 +348,178 @@ static void free_origin(oc_origin *o) {
     free(o);
 }
 
+/* ---- metrics and logs ---- */
+
+static oc_exemplar *
+conv_exemplars(const opentelemetry_proto_metrics_v1_Exemplar *e, pb_size_t n) {
+    if (!n)
+        return NULL;
+    oc_exemplar *o = calloc(n, sizeof *o);
+    for (pb_size_t i = 0; i < n; i++) {
+        o[i].time = e[i].time_unix_nano;
+        o[i].value_case = (int)e[i].which_value;
+        if (e[i].which_value ==
+            opentelemetry_proto_metrics_v1_Exemplar_as_int_tag)
+            o[i].as_int = e[i].value.as_int;
+        else if (e[i].which_value ==
+                 opentelemetry_proto_metrics_v1_Exemplar_as_double_tag)
+            o[i].as_double = e[i].value.as_double;
+        o[i].trace_id_len = copy_bytes(o[i].trace_id, 16, e[i].trace_id);
+        o[i].span_id_len = copy_bytes(o[i].span_id, 8, e[i].span_id);
+        o[i].filtered_attrs =
+            conv_kvs(e[i].filtered_attributes, e[i].filtered_attributes_count);
+        o[i].n_filtered_attrs = e[i].filtered_attributes_count;
+    }
+    return o;
+}
+
+static oc_point *
+conv_number_points(const opentelemetry_proto_metrics_v1_NumberDataPoint *p,
+                   pb_size_t n) {
+    oc_point *o = calloc(n ? n : 1, sizeof *o);
+    for (pb_size_t i = 0; i < n; i++) {
+        o[i].attrs = conv_kvs(p[i].attributes, p[i].attributes_count);
+        o[i].n_attrs = p[i].attributes_count;
+        o[i].start_time = p[i].start_time_unix_nano;
+        o[i].time = p[i].time_unix_nano;
+        o[i].flags = p[i].flags;
+        o[i].value_case = (int)p[i].which_value;
+        if (p[i].which_value ==
+            opentelemetry_proto_metrics_v1_NumberDataPoint_as_int_tag)
+            o[i].as_int = p[i].value.as_int;
+        else if (p[i].which_value ==
+                 opentelemetry_proto_metrics_v1_NumberDataPoint_as_double_tag)
+            o[i].as_double = p[i].value.as_double;
+        o[i].exemplars = conv_exemplars(p[i].exemplars, p[i].exemplars_count);
+        o[i].n_exemplars = p[i].exemplars_count;
+    }
+    return o;
+}
+
+static oc_point *conv_histogram_points(
+    const opentelemetry_proto_metrics_v1_HistogramDataPoint *p, pb_size_t n) {
+    oc_point *o = calloc(n ? n : 1, sizeof *o);
+    for (pb_size_t i = 0; i < n; i++) {
+        o[i].attrs = conv_kvs(p[i].attributes, p[i].attributes_count);
+        o[i].n_attrs = p[i].attributes_count;
+        o[i].start_time = p[i].start_time_unix_nano;
+        o[i].time = p[i].time_unix_nano;
+        o[i].flags = p[i].flags;
+        o[i].count = p[i].count;
+        o[i].has_sum =
+            p[i].which_sum_ ==
+            opentelemetry_proto_metrics_v1_HistogramDataPoint_sum_tag;
+        o[i].sum = o[i].has_sum ? p[i].sum_.sum : 0;
+        o[i].has_min =
+            p[i].which_min_ ==
+            opentelemetry_proto_metrics_v1_HistogramDataPoint_min_tag;
+        o[i].min = o[i].has_min ? p[i].min_.min : 0;
+        o[i].has_max =
+            p[i].which_max_ ==
+            opentelemetry_proto_metrics_v1_HistogramDataPoint_max_tag;
+        o[i].max = o[i].has_max ? p[i].max_.max : 0;
+        o[i].n_bucket_counts = p[i].bucket_counts_count;
+        o[i].bucket_counts =
+            calloc(p[i].bucket_counts_count ? p[i].bucket_counts_count : 1,
+                   sizeof(uint64_t));
+        if (p[i].bucket_counts_count)
+            memcpy(o[i].bucket_counts, p[i].bucket_counts,
+                   sizeof(uint64_t) * p[i].bucket_counts_count);
+        o[i].n_bounds = p[i].explicit_bounds_count;
+        o[i].bounds =
+            calloc(p[i].explicit_bounds_count ? p[i].explicit_bounds_count : 1,
+                   sizeof(double));
+        if (p[i].explicit_bounds_count)
+            memcpy(o[i].bounds, p[i].explicit_bounds,
+                   sizeof(double) * p[i].explicit_bounds_count);
+        o[i].exemplars = conv_exemplars(p[i].exemplars, p[i].exemplars_count);
+        o[i].n_exemplars = p[i].exemplars_count;
+    }
+    return o;
+}
+
+/* A Metric and its points (its request index is set at commit). */
+static oc_metric *conv_metric(const opentelemetry_proto_metrics_v1_Metric *m,
+                              const oc_origin *origin, const char *transport) {
+    oc_metric *o = calloc(1, sizeof *o);
+    o->name = xstrdup(m->name);
+    o->description = xstrdup(m->description);
+    o->unit = xstrdup(m->unit);
+    o->type = (oc_metric_type)m->which_data;
+    switch (m->which_data) {
+    case opentelemetry_proto_metrics_v1_Metric_gauge_tag:
+        o->n_points = m->data.gauge.data_points_count;
+        o->points = conv_number_points(m->data.gauge.data_points,
+                                       m->data.gauge.data_points_count);
+        break;
+    case opentelemetry_proto_metrics_v1_Metric_sum_tag:
+        o->temporality = (int)m->data.sum.aggregation_temporality;
+        o->monotonic = m->data.sum.is_monotonic;
+        o->n_points = m->data.sum.data_points_count;
+        o->points = conv_number_points(m->data.sum.data_points,
+                                       m->data.sum.data_points_count);
+        break;
+    case opentelemetry_proto_metrics_v1_Metric_histogram_tag:
+        o->temporality = (int)m->data.histogram.aggregation_temporality;
+        o->n_points = m->data.histogram.data_points_count;
+        o->points = conv_histogram_points(m->data.histogram.data_points,
+                                          m->data.histogram.data_points_count);
+        break;
+    default: break; /* kept without points: the exporters send none */
+    }
+    o->origin = origin;
+    o->transport = transport;
+    return o;
+}
+
+static void free_metric(oc_metric *m) {
+    free(m->name);
+    free(m->description);
+    free(m->unit);
+    for (size_t i = 0; i < m->n_points; i++) {
+        oc_point *p = &m->points[i];
+        free_kvs(p->attrs, p->n_attrs);
+        free(p->bucket_counts);
+        free(p->bounds);
+        for (size_t e = 0; e < p->n_exemplars; e++)
+            free_kvs(p->exemplars[e].filtered_attrs,
+                     p->exemplars[e].n_filtered_attrs);
+        free(p->exemplars);
+    }
+    free(m->points);
+    free(m);
+}
+
+static oc_log *conv_log(const opentelemetry_proto_logs_v1_LogRecord *l,
+                        const oc_origin *origin, const char *transport) {
+    oc_log *o = calloc(1, sizeof *o);
+    o->time = l->time_unix_nano;
+    o->observed_time = l->observed_time_unix_nano;
+    o->severity_number = (int)l->severity_number;
+    o->severity_text = xstrdup(l->severity_text);
+    o->has_body = l->has_body;
+    if (l->has_body)
+        conv_value(&o->body, &l->body);
+    o->attrs = conv_kvs(l->attributes, l->attributes_count);
+    o->n_attrs = l->attributes_count;
+    o->dropped_attrs = l->dropped_attributes_count;
+    o->flags = l->flags;
+    o->trace_id_len = copy_bytes(o->trace_id, 16, l->trace_id);
+    o->span_id_len = copy_bytes(o->span_id, 8, l->span_id);
+    o->event_name = xstrdup(l->event_name);
+    o->origin = origin;
+    o->transport = transport;
+    return o;
+}
+
+static void free_log(oc_log *l) {
+    free(l->severity_text);
+    free_value(&l->body);
+    free_kvs(l->attrs, l->n_attrs);
+    free(l->event_name);
+    free(l);
+}
+
 static void free_request(oc_request *r) {
     free(r->content_type);
     free(r->path);
@@ -343,17 +542,148 @@ static void free_request(oc_request *r) {
 
 /* One decoded request, not yet visible to the tests. */
 typedef struct decoded {
-    size_t n_counted; /* count_only: spans decoded but not kept */
+    int sig;
+    size_t n_counted; /* count_only: items decoded but not kept */
+    size_t n_metrics_counted;
     oc_span **spans;
     size_t n_spans, cap_spans;
     oc_origin **origins;
     size_t n_origins, cap_origins;
+    oc_metric **metrics;
+    size_t n_metrics, cap_metrics;
+    size_t n_points; /* in metrics[] */
+    oc_log **logs;
+    size_t n_logs, cap_logs;
+    bool ok; /* a valid request was decoded */
 } decoded;
+
+static oc_origin *
+new_origin(decoded *d, const opentelemetry_proto_resource_v1_Resource *r,
+           bool has_resource, const char *res_schema,
+           const opentelemetry_proto_common_v1_InstrumentationScope *sc,
+           bool has_scope, const char *scope_schema) {
+    oc_origin *o = calloc(1, sizeof *o);
+    if (has_resource) {
+        o->resource_attrs = conv_kvs(r->attributes, r->attributes_count);
+        o->n_resource_attrs = r->attributes_count;
+        o->resource_dropped = r->dropped_attributes_count;
+    }
+    o->resource_schema_url = xstrdup(res_schema);
+    o->scope_name = xstrdup(has_scope ? sc->name : "");
+    o->scope_version = xstrdup(has_scope ? sc->version : "");
+    o->scope_schema_url = xstrdup(scope_schema);
+    GROW(d->origins, d->n_origins, d->cap_origins);
+    d->origins[d->n_origins++] = o;
+    return o;
+}
+
+static bool decode_metrics(oc_collector *c, const uint8_t *body, size_t len,
+                           const char *transport, decoded *d) {
+    opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceRequest req =
+        opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceRequest_init_zero;
+    const pb_msgdesc_t *f =
+        opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceRequest_fields;
+    pb_istream_t is = pb_istream_from_buffer(body, len);
+    if (!pb_decode(&is, f, &req)) {
+        if (c->opts.verbose)
+            fprintf(stderr,
+                    "otlp-collector: %s: undecodable metrics request "
+                    "(%zu bytes): %s\n",
+                    transport, len, PB_GET_ERROR(&is));
+        pb_release(f, &req);
+        return false;
+    }
+    for (pb_size_t r = 0; r < req.resource_metrics_count; r++) {
+        const opentelemetry_proto_metrics_v1_ResourceMetrics *rm =
+            &req.resource_metrics[r];
+        for (pb_size_t s = 0; s < rm->scope_metrics_count; s++) {
+            const opentelemetry_proto_metrics_v1_ScopeMetrics *sm =
+                &rm->scope_metrics[s];
+            oc_origin *o = NULL;
+            if (!c->opts.count_only)
+                o = new_origin(d, &rm->resource, rm->has_resource,
+                               rm->schema_url, &sm->scope, sm->has_scope,
+                               sm->schema_url);
+            for (pb_size_t i = 0; i < sm->metrics_count; i++) {
+                oc_metric *m = conv_metric(&sm->metrics[i], o, transport);
+                d->n_points += m->n_points;
+                if (c->opts.count_only) {
+                    d->n_metrics_counted++;
+                    free_metric(m);
+                    continue;
+                }
+                GROW(d->metrics, d->n_metrics, d->cap_metrics);
+                d->metrics[d->n_metrics++] = m;
+            }
+        }
+    }
+    pb_release(f, &req);
+    return true;
+}
+
+static bool decode_logs(oc_collector *c, const uint8_t *body, size_t len,
+                        const char *transport, decoded *d) {
+    opentelemetry_proto_collector_logs_v1_ExportLogsServiceRequest req =
+        opentelemetry_proto_collector_logs_v1_ExportLogsServiceRequest_init_zero;
+    const pb_msgdesc_t *f =
+        opentelemetry_proto_collector_logs_v1_ExportLogsServiceRequest_fields;
+    pb_istream_t is = pb_istream_from_buffer(body, len);
+    if (!pb_decode(&is, f, &req)) {
+        if (c->opts.verbose)
+            fprintf(stderr,
+                    "otlp-collector: %s: undecodable logs request "
+                    "(%zu bytes): %s\n",
+                    transport, len, PB_GET_ERROR(&is));
+        pb_release(f, &req);
+        return false;
+    }
+    for (pb_size_t r = 0; r < req.resource_logs_count; r++) {
+        const opentelemetry_proto_logs_v1_ResourceLogs *rl =
+            &req.resource_logs[r];
+        for (pb_size_t s = 0; s < rl->scope_logs_count; s++) {
+            const opentelemetry_proto_logs_v1_ScopeLogs *sl =
+                &rl->scope_logs[s];
+            if (c->opts.count_only) {
+                d->n_counted += sl->log_records_count;
+                continue;
+            }
+            oc_origin *o =
+                new_origin(d, &rl->resource, rl->has_resource, rl->schema_url,
+                           &sl->scope, sl->has_scope, sl->schema_url);
+            for (pb_size_t i = 0; i < sl->log_records_count; i++) {
+                GROW(d->logs, d->n_logs, d->cap_logs);
+                d->logs[d->n_logs++] =
+                    conv_log(&sl->log_records[i], o, transport);
+            }
+        }
+    }
+    pb_release(f, &req);
+    return true;
+}
+
+static bool decode_traces(oc_collector *c, const uint8_t *body, size_t len,
+                          const char *transport, decoded *d);
+
+/* Decode a request of signal d->sig into d.  False when the bytes are not
+ * a valid request. */
+static bool decode(oc_collector *c, const uint8_t *body, size_t len,
+                   const char *transport, decoded *d) {
+    bool ok;
+    if (d->sig == SIG_METRICS)
+        ok = decode_metrics(c, body, len, transport, d);
+    else if (d->sig == SIG_LOGS) {
+        ok = decode_logs(c, body, len, transport, d);
+    } else {
+        ok = decode_traces(c, body, len, transport, d);
+    }
+    d->ok = ok;
+    return ok;
+}
 
 /* Decode an ExportTraceServiceRequest into d.  False when the bytes are
  * not a valid request. */
-static bool decode(oc_collector *c, const uint8_t *body, size_t len,
-                   const char *transport, decoded *d) {
+static bool decode_traces(oc_collector *c, const uint8_t *body, size_t len,
+                          const char *transport, decoded *d) {
     opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest req =
         opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
     pb_istream_t is = pb_istream_from_buffer(body, len);
@@ -381,19 +711,9 @@ static bool decode(oc_collector *c, const uint8_t *body, size_t len,
                 d->n_counted += ss->spans_count;
                 continue;
             }
-            oc_origin *o = calloc(1, sizeof *o);
-            if (rs->has_resource) {
-                o->resource_attrs = conv_kvs(rs->resource.attributes,
-                                             rs->resource.attributes_count);
-                o->n_resource_attrs = rs->resource.attributes_count;
-                o->resource_dropped = rs->resource.dropped_attributes_count;
-            }
-            o->resource_schema_url = xstrdup(rs->schema_url);
-            o->scope_name = xstrdup(ss->has_scope ? ss->scope.name : "");
-            o->scope_version = xstrdup(ss->has_scope ? ss->scope.version : "");
-            o->scope_schema_url = xstrdup(ss->schema_url);
-            GROW(d->origins, d->n_origins, d->cap_origins);
-            d->origins[d->n_origins++] = o;
+            oc_origin *o =
+                new_origin(d, &rs->resource, rs->has_resource, rs->schema_url,
+                           &ss->scope, ss->has_scope, ss->schema_url);
             for (pb_size_t i = 0; i < ss->spans_count; i++) {
                 GROW(d->spans, d->n_spans, d->cap_spans);
                 d->spans[d->n_spans++] = conv_span(&ss->spans[i], o, transport);
@@ -406,17 +726,44 @@ static bool decode(oc_collector *c, const uint8_t *body, size_t len,
     return true;
 }
 
-/* Make a request and its spans visible at once (so a test that saw the
- * spans also sees the request); takes ownership of both. */
+/* Make a request and its items visible at once (so a test that saw the
+ * items also sees the request); takes ownership of both. */
 static void commit(oc_collector *c, oc_request *r, decoded *d) {
-    r->n_spans = d->n_spans + d->n_counted;
+    if (!r->signal)
+        r->signal = "";
+    if (d->sig == SIG_TRACES)
+        r->n_spans = d->n_spans + d->n_counted;
+    r->n_items = d->sig == SIG_METRICS ? d->n_points
+                 : d->sig == SIG_LOGS  ? d->n_logs + d->n_counted
+                                       : r->n_spans;
     if (c->opts.verbose)
-        fprintf(stderr, "otlp-collector: %s %s: %zu bytes%s, %zu spans -> %d\n",
+        fprintf(stderr, "otlp-collector: %s %s: %zu bytes%s, %zu %s -> %d\n",
                 r->transport, r->path ? r->path : "", r->body_len,
-                r->compressed ? " (gzip)" : "", r->n_spans, r->answer);
+                r->compressed ? " (gzip)" : "", r->n_items,
+                d->sig == SIG_METRICS ? "data points"
+                : d->sig == SIG_LOGS  ? "log records"
+                                      : "spans",
+                r->answer);
     pthread_mutex_lock(&c->lock);
     c->n_seen += r->n_spans;
     c->n_req_seen++;
+    for (size_t i = 0; i < d->n_metrics; i++)
+        d->metrics[i]->request = c->n_metric_reqs;
+    if (d->sig == SIG_METRICS && d->ok) {
+        c->n_metric_reqs++;
+        c->n_points_seen += d->n_points;
+        c->n_metrics_seen += d->n_metrics + d->n_metrics_counted;
+    }
+    if (d->sig == SIG_LOGS)
+        c->n_logs_seen += d->n_logs + d->n_counted;
+    for (size_t i = 0; i < d->n_metrics; i++) {
+        GROW(c->metrics, c->n_metrics, c->cap_metrics);
+        c->metrics[c->n_metrics++] = d->metrics[i];
+    }
+    for (size_t i = 0; i < d->n_logs; i++) {
+        GROW(c->logs, c->n_logs, c->cap_logs);
+        c->logs[c->n_logs++] = d->logs[i];
+    }
     for (size_t i = 0; i < d->n_origins; i++) {
         GROW(c->origins, c->n_origins, c->cap_origins);
         c->origins[c->n_origins++] = d->origins[i];
@@ -438,6 +785,8 @@ static void commit(oc_collector *c, oc_request *r, decoded *d) {
         free_request(r);
     free(d->spans);
     free(d->origins);
+    free(d->metrics);
+    free(d->logs);
 }
 
 static void add_header(oc_request *r, const char *k, size_t kl, const char *v,
@@ -499,15 +848,34 @@ static uint8_t *encode_msg(const pb_msgdesc_t *fields, const void *msg,
     return buf;
 }
 
-/* ExportTraceServiceResponse, with a partial success when asked. */
-static uint8_t *encode_response(const answer *a, size_t *len) {
+/* Export<Signal>ServiceResponse, with a partial success when asked. */
+static uint8_t *encode_response(int sig, const answer *a, size_t *len) {
+    bool partial = a->rejected || a->message[0];
+    if (sig == SIG_METRICS) {
+        opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceResponse resp =
+            opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceResponse_init_zero;
+        resp.has_partial_success = partial;
+        resp.partial_success.rejected_data_points = a->rejected;
+        resp.partial_success.error_message = (char *)a->message;
+        return encode_msg(
+            opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceResponse_fields,
+            &resp, len);
+    }
+    if (sig == SIG_LOGS) {
+        opentelemetry_proto_collector_logs_v1_ExportLogsServiceResponse resp =
+            opentelemetry_proto_collector_logs_v1_ExportLogsServiceResponse_init_zero;
+        resp.has_partial_success = partial;
+        resp.partial_success.rejected_log_records = a->rejected;
+        resp.partial_success.error_message = (char *)a->message;
+        return encode_msg(
+            opentelemetry_proto_collector_logs_v1_ExportLogsServiceResponse_fields,
+            &resp, len);
+    }
     opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse resp =
         opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_init_zero;
-    if (a->rejected || a->message[0]) {
-        resp.has_partial_success = true;
-        resp.partial_success.rejected_spans = a->rejected;
-        resp.partial_success.error_message = (char *)a->message;
-    }
+    resp.has_partial_success = partial;
+    resp.partial_success.rejected_spans = a->rejected;
+    resp.partial_success.error_message = (char *)a->message;
     return encode_msg(
         opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields,
         &resp, len);
@@ -568,16 +936,17 @@ static void call_unref(oc_call *k) {
     free(k);
 }
 
-static void request_call(oc_collector *c) {
+static void request_call(oc_collector *c, int sig) {
     oc_call *k = calloc(1, sizeof *k);
     k->c = c;
+    k->sig = sig;
     k->t_new = (call_tag){TAG_NEW, k};
     k->t_close = (call_tag){TAG_CLOSE, k};
     k->t_send = (call_tag){TAG_SEND, k};
     atomic_store(&k->refs, 1); /* the TAG_NEW completion */
     grpc_metadata_array_init(&k->md);
     grpc_call_error e = grpc_server_request_registered_call(
-        c->server, c->method, &k->call, &k->deadline, &k->md, &k->payload,
+        c->server, c->method[sig], &k->call, &k->deadline, &k->md, &k->payload,
         c->cq, c->cq, &k->t_new);
     if (e != GRPC_CALL_OK) {
         grpc_metadata_array_destroy(&k->md);
@@ -594,7 +963,7 @@ static void send_answer(oc_call *k) {
     n++;
     if (a->grpc_code == 0) {
         size_t len = 0;
-        uint8_t *buf = encode_response(a, &len);
+        uint8_t *buf = encode_response(k->sig, a, &len);
         grpc_slice s = grpc_slice_from_copied_buffer((const char *)buf, len);
         free(buf);
         k->resp = grpc_raw_byte_buffer_create(&s, 1);
@@ -631,7 +1000,8 @@ static void handle_new_call(oc_collector *c, oc_call *k) {
     oc_request r;
     memset(&r, 0, sizeof r);
     r.transport = "grpc";
-    r.path = strdup(TRACE_METHOD);
+    r.signal = g_sig[k->sig].name;
+    r.path = strdup(g_sig[k->sig].grpc_method);
     for (size_t i = 0; i < k->md.count; i++) {
         grpc_slice ks = k->md.metadata[i].key, vs = k->md.metadata[i].value;
         add_header(
@@ -673,6 +1043,7 @@ static void handle_new_call(oc_collector *c, oc_call *k) {
     }
     k->ans = decide(c);
     decoded d = {0};
+    d.sig = k->sig;
     /* ack_first: answer OK now and decode afterwards (still every byte,
      * errors still counted), like a collector whose receiver hands the
      * request to a queue. */
@@ -683,7 +1054,7 @@ static void handle_new_call(oc_collector *c, oc_call *k) {
             if (bad_gzip || !body || !decode(c, body, len, "grpc", &d)) {
                 k->ans.grpc_code = GRPC_STATUS_INVALID_ARGUMENT;
                 snprintf(k->ans.message, sizeof k->ans.message,
-                         "request is not a valid ExportTraceServiceRequest");
+                         "request is not a valid %s", g_sig[k->sig].what);
                 r.decode_error = true;
             }
         }
@@ -749,7 +1120,7 @@ static void *cq_main(void *arg) {
             break;
         case TAG_NEW:
             if (ev.success && !shut && !atomic_load(&c->stopping)) {
-                request_call(c);
+                request_call(c, t->call->sig);
                 handle_new_call(c, t->call);
             }
             call_unref(t->call);
@@ -821,9 +1192,10 @@ static bool start_grpc(oc_collector *c) {
     c->server = grpc_server_create(&cargs, NULL);
     c->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(c->server, c->cq, NULL);
-    c->method = grpc_server_register_method(
-        c->server, TRACE_METHOD, NULL,
-        GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+    for (int g = 0; g < NSIG; g++)
+        c->method[g] = grpc_server_register_method(
+            c->server, g_sig[g].grpc_method, NULL,
+            GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
     grpc_server_credentials *creds;
     if (c->opts.tls_cert) {
         char *cert = slurp(c->opts.tls_cert), *key = slurp(c->opts.tls_key);
@@ -864,8 +1236,9 @@ static bool start_grpc(oc_collector *c) {
         return false;
     }
     grpc_server_start(c->server);
-    for (int i = 0; i < REQUESTED_CALLS; i++)
-        request_call(c);
+    for (int g = 0; g < NSIG; g++)
+        for (int i = 0; i < REQUESTED_CALLS; i++)
+            request_call(c, g);
     pthread_create(&c->cq_thread, NULL, cq_main, c);
     c->cq_started = true;
     pthread_create(&c->delay_thread, NULL, delay_main, c);
@@ -1017,11 +1390,17 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
     r.compressed = ce && !strcasecmp(ce, "gzip");
 
     decoded d = {0};
-    if (strcmp(method, "POST") || strcmp(url, "/v1/traces")) {
+    d.sig = -1;
+    for (int g = 0; g < NSIG; g++)
+        if (!strcmp(url, g_sig[g].http_path))
+            d.sig = g;
+    if (strcmp(method, "POST") || d.sig < 0) {
+        d.sig = SIG_TRACES; /* counts nothing: d is empty */
         r.answer = 404;
         commit(c, &r, &d);
         return respond(conn, 404, "text/plain", "not found\n", 10, NULL);
     }
+    r.signal = g_sig[d.sig].name;
     answer a = decide(c);
     if (a.blackhole) {
         r.answer = -1;
@@ -1036,6 +1415,7 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
     uint8_t *inflated = NULL;
     int status = a.http_status;
     const char *why = a.message;
+    char whybuf[96];
     if (status == 200 && r.compressed) {
         if (gunzip(b->data, b->len, &inflated, &len)) {
             body = inflated;
@@ -1052,7 +1432,9 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
         if (!decode(c, body, len, "http", &d)) {
             r.decode_error = true;
             status = 400;
-            why = "request is not a valid ExportTraceServiceRequest";
+            snprintf(whybuf, sizeof whybuf, "request is not a valid %s",
+                     g_sig[d.sig].what);
+            why = whybuf;
         }
     } else if (status == 200 && json) {
         r.json = malloc(len + 1);
@@ -1067,18 +1449,18 @@ static enum MHD_Result on_http(void *cls, struct MHD_Connection *conn,
 
     if (status == 200 && json) {
         char out[256];
-        int n =
-            a.rejected || a.message[0]
-                ? snprintf(out, sizeof out,
-                           "{\"partialSuccess\":{\"rejectedSpans\":\"%lld\","
-                           "\"errorMessage\":\"%s\"}}",
-                           (long long)a.rejected, a.message)
-                : snprintf(out, sizeof out, "{}");
+        int n = a.rejected || a.message[0]
+                    ? snprintf(out, sizeof out,
+                               "{\"partialSuccess\":{\"%s\":\"%lld\","
+                               "\"errorMessage\":\"%s\"}}",
+                               g_sig[d.sig].json_rejected,
+                               (long long)a.rejected, a.message)
+                    : snprintf(out, sizeof out, "{}");
         return respond(conn, 200, "application/json", out, (size_t)n, NULL);
     }
     if (status == 200) {
         size_t rl = 0;
-        uint8_t *resp = encode_response(&a, &rl);
+        uint8_t *resp = encode_response(d.sig, &a, &rl);
         enum MHD_Result res =
             respond(conn, 200, "application/x-protobuf", resp, rl, NULL);
         free(resp);
@@ -1201,6 +1583,8 @@ void oc_stop(oc_collector *c) {
     oc_clear(c);
     free(c->spans);
     free(c->origins);
+    free(c->metrics);
+    free(c->logs);
     free(c->reqs);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->cond);
@@ -1360,12 +1744,124 @@ void oc_clear(oc_collector *c) {
         free_span(c->spans[i]);
     for (size_t i = 0; i < c->n_origins; i++)
         free_origin(c->origins[i]);
+    for (size_t i = 0; i < c->n_metrics; i++)
+        free_metric(c->metrics[i]);
+    for (size_t i = 0; i < c->n_logs; i++)
+        free_log(c->logs[i]);
     for (size_t i = 0; i < c->n_reqs; i++)
         free_request(&c->reqs[i]);
     c->n_spans = c->n_origins = c->n_reqs = 0;
+    c->n_metrics = c->n_logs = 0;
     c->n_seen = c->n_req_seen = 0;
+    c->n_points_seen = c->n_metrics_seen = c->n_logs_seen = 0;
+    c->n_metric_reqs = 0;
     c->decode_errors = 0;
     pthread_mutex_unlock(&c->lock);
+}
+
+/* ---- metrics and logs ---- */
+
+static size_t locked_count(oc_collector *c, const size_t *counter) {
+    pthread_mutex_lock(&c->lock);
+    size_t n = *counter;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+size_t oc_point_count(oc_collector *c) {
+    return locked_count(c, &c->n_points_seen);
+}
+size_t oc_metric_count(oc_collector *c) {
+    return locked_count(c, &c->n_metrics_seen);
+}
+size_t oc_metric_request_count(oc_collector *c) {
+    return locked_count(c, &c->n_metric_reqs);
+}
+size_t oc_log_count(oc_collector *c) {
+    return locked_count(c, &c->n_logs_seen);
+}
+
+bool oc_wait_points(oc_collector *c, size_t n, uint32_t timeout_ms) {
+    return wait_for(c, &c->n_points_seen, n, timeout_ms);
+}
+bool oc_wait_metric_requests(oc_collector *c, size_t n, uint32_t timeout_ms) {
+    return wait_for(c, &c->n_metric_reqs, n, timeout_ms);
+}
+bool oc_wait_logs(oc_collector *c, size_t n, uint32_t timeout_ms) {
+    return wait_for(c, &c->n_logs_seen, n, timeout_ms);
+}
+
+const oc_metric *oc_metric_at(oc_collector *c, size_t i) {
+    pthread_mutex_lock(&c->lock);
+    const oc_metric *m = i < c->n_metrics ? c->metrics[i] : NULL;
+    pthread_mutex_unlock(&c->lock);
+    return m;
+}
+
+static const oc_metric *find_metric_locked(oc_collector *c, const char *name) {
+    for (size_t i = c->n_metrics; i-- > 0;)
+        if (!strcmp(c->metrics[i]->name, name))
+            return c->metrics[i];
+    return NULL;
+}
+
+const oc_metric *oc_find_metric(oc_collector *c, const char *name) {
+    pthread_mutex_lock(&c->lock);
+    const oc_metric *m = find_metric_locked(c, name);
+    pthread_mutex_unlock(&c->lock);
+    return m;
+}
+
+const oc_metric *oc_wait_metric(oc_collector *c, const char *name,
+                                uint32_t timeout_ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&c->lock);
+    const oc_metric *m;
+    while (!(m = find_metric_locked(c, name)))
+        if (pthread_cond_timedwait(&c->cond, &c->lock, &ts) == ETIMEDOUT)
+            break;
+    if (!m)
+        m = find_metric_locked(c, name);
+    pthread_mutex_unlock(&c->lock);
+    return m;
+}
+
+const oc_point *oc_find_point(const oc_metric *m, const char *key,
+                              const char *value) {
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < m->n_points; i++) {
+        const oc_value *v =
+            oc_attr(m->points[i].attrs, m->points[i].n_attrs, key);
+        if (!value ? !v : v && v->type == OC_STRING && !strcmp(v->s, value))
+            return &m->points[i];
+    }
+    return NULL;
+}
+
+const oc_log *oc_log_at(oc_collector *c, size_t i) {
+    pthread_mutex_lock(&c->lock);
+    const oc_log *l = i < c->n_logs ? c->logs[i] : NULL;
+    pthread_mutex_unlock(&c->lock);
+    return l;
+}
+
+const oc_log *oc_find_log(oc_collector *c, const char *body) {
+    const oc_log *found = NULL;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n_logs && !found; i++)
+        if (c->logs[i]->has_body && c->logs[i]->body.type == OC_STRING &&
+            !strcmp(c->logs[i]->body.s, body))
+            found = c->logs[i];
+    pthread_mutex_unlock(&c->lock);
+    return found;
 }
 
 const oc_value *oc_attr(const oc_kv *kvs, size_t n, const char *key) {

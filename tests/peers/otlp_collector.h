@@ -1,13 +1,16 @@
 /*
- * tests/peers/otlp_collector.h - an in-repo OTLP trace receiver for tests,
- * benchmarks and manual use (the otelc-test-collector program).
+ * tests/peers/otlp_collector.h - an in-repo OTLP receiver (traces,
+ * metrics, logs) for tests, benchmarks and manual use (the
+ * otelc-test-collector program).
  *
- * It speaks OTLP/gRPC through gRPC C core's server API and OTLP/HTTP
- * through libmicrohttpd, on 127.0.0.1, and decodes every request with
- * nanopb: an implementation independent of the exporters' protobuf-c
- * encoder, so a round trip checks the bytes on the wire, not just that
- * the encoder agrees with itself.  What it receives lands in a simple
- * in-memory model (oc_span with every field) that tests query.
+ * It speaks OTLP/gRPC through gRPC C core's server API (TraceService,
+ * MetricsService and LogsService) and OTLP/HTTP through libmicrohttpd
+ * (/v1/traces, /v1/metrics, /v1/logs), on 127.0.0.1, and decodes every
+ * request with nanopb: an implementation independent of the exporters'
+ * protobuf-c encoder, so a round trip checks the bytes on the wire, not
+ * just that the encoder agrees with itself.  What it receives lands in a
+ * simple in-memory model (oc_span, oc_metric, oc_log with every field)
+ * that tests query.
  *
  * Faults can be injected at any time: fail the next N requests
  * (UNAVAILABLE / HTTP 503, or any code), answer RESOURCE_EXHAUSTED with a
@@ -16,9 +19,11 @@
  * collector that "stays down" is simply one that is not started: tests
  * use oc_free_port() to get a port nothing listens on.
  *
+ * Faults apply to every signal alike.
+ *
  * Thread-safety: every function may be called from any thread; the model
- * is guarded by one mutex.  Returned oc_span pointers stay valid until
- * oc_clear() or oc_stop().
+ * is guarded by one mutex.  Returned oc_span, oc_metric and oc_log
+ * pointers stay valid until oc_clear() or oc_stop().
  */
 #ifndef OTELC_TEST_OTLP_COLLECTOR_H
 #define OTELC_TEST_OTLP_COLLECTOR_H
@@ -118,14 +123,101 @@ typedef struct oc_span {
     const char *transport; /* "grpc" or "http" */
 } oc_span;
 
+/* ---- metrics ---- */
+
+typedef struct oc_exemplar {
+    uint64_t time;
+    int value_case; /* 0 none, 3 as_double, 6 as_int (field numbers) */
+    double as_double;
+    int64_t as_int;
+    uint8_t trace_id[16];
+    size_t trace_id_len; /* as received: 16, or 0 when absent */
+    uint8_t span_id[8];
+    size_t span_id_len;
+    oc_kv *filtered_attrs;
+    size_t n_filtered_attrs;
+} oc_exemplar;
+
+/* A data point: NumberDataPoint (gauges, sums) or HistogramDataPoint. */
+typedef struct oc_point {
+    oc_kv *attrs;
+    size_t n_attrs;
+    uint64_t start_time;
+    uint64_t time;
+    uint32_t flags;
+    /* Number points: which value arrived. */
+    int value_case; /* 0 none, 4 as_double, 6 as_int (field numbers) */
+    double as_double;
+    int64_t as_int;
+    /* Histogram points. */
+    uint64_t count;
+    bool has_sum, has_min, has_max;
+    double sum, min, max;
+    uint64_t *bucket_counts;
+    size_t n_bucket_counts;
+    double *bounds;
+    size_t n_bounds;
+    oc_exemplar *exemplars;
+    size_t n_exemplars;
+} oc_point;
+
+/* The data oneof of a Metric, numbered as its fields. */
+typedef enum oc_metric_type {
+    OC_METRIC_NONE = 0,
+    OC_GAUGE = 5,
+    OC_SUM = 7,
+    OC_HISTOGRAM = 9,
+    OC_EXP_HISTOGRAM = 10,
+    OC_SUMMARY = 11
+} oc_metric_type;
+
+typedef struct oc_metric {
+    char *name;
+    char *description;
+    char *unit;
+    oc_metric_type type;
+    int temporality; /* sums and histograms: 1 delta, 2 cumulative */
+    bool monotonic;  /* sums */
+    oc_point *points;
+    size_t n_points;
+    const oc_origin *origin;
+    const char *transport; /* "grpc" or "http" */
+    size_t request;        /* which metrics request brought it (0-based) */
+} oc_metric;
+
+/* ---- logs ---- */
+
+typedef struct oc_log {
+    uint64_t time;
+    uint64_t observed_time;
+    int severity_number;
+    char *severity_text;
+    bool has_body;
+    oc_value body;
+    oc_kv *attrs;
+    size_t n_attrs;
+    uint32_t dropped_attrs;
+    uint32_t flags;
+    uint8_t trace_id[16];
+    size_t trace_id_len; /* as received: 16, or 0 when absent */
+    uint8_t span_id[8];
+    size_t span_id_len;
+    char *event_name;
+    const oc_origin *origin;
+    const char *transport;
+} oc_log;
+
 /* What the collector saw of one request (the last one, or by index). */
 typedef struct oc_request {
     const char *transport; /* "grpc", "http" */
+    const char *signal;    /* "traces", "metrics", "logs" ("" for a path
+                              that is none of them) */
     bool compressed;       /* arrived gzip-compressed */
     char *content_type;    /* HTTP only */
     char *path;            /* HTTP path or gRPC method */
     size_t body_len;       /* as received (compressed) */
     size_t n_spans;        /* decoded spans (0 for a rejected request) */
+    size_t n_items;        /* decoded spans, data points or log records */
     bool decode_error;     /* the body was not a valid request */
     int answer;            /* gRPC status or HTTP status sent */
     /* Request headers / metadata, keys lowercase. */
@@ -146,7 +238,7 @@ typedef struct oc_options {
     const char *tls_client_ca; /* gRPC: require client certificates
                                   signed by this CA (mutual TLS) */
     bool verbose;              /* one line per request on stderr */
-    bool count_only;           /* decode and count spans, keep nothing (for
+    bool count_only;           /* decode and count items, keep nothing (for
                                   benchmarks: oc_span_at() finds nothing) */
     /* gRPC: answer OK before decoding (every request is still decoded and
      * its errors counted), like a receiver that queues; for benchmarks. */
@@ -202,6 +294,34 @@ const char *oc_request_header(oc_collector *c, size_t i, const char *key);
 /* Requests that could not be decoded (a wire-format error). */
 size_t oc_decode_errors(oc_collector *c);
 void oc_clear(oc_collector *c);
+
+/* Metrics: data points and Metric messages received (stored, or only
+ * counted). */
+size_t oc_point_count(oc_collector *c);
+size_t oc_metric_count(oc_collector *c);
+/* Wait until at least n data points arrived; true when reached in time. */
+bool oc_wait_points(oc_collector *c, size_t n, uint32_t timeout_ms);
+/* Metrics requests decoded so far; wait for at least n of them. */
+size_t oc_metric_request_count(oc_collector *c);
+bool oc_wait_metric_requests(oc_collector *c, size_t n, uint32_t timeout_ms);
+const oc_metric *oc_metric_at(oc_collector *c, size_t i);
+/* The most recently received metric with this name, or NULL. */
+const oc_metric *oc_find_metric(oc_collector *c, const char *name);
+/* Wait until a metric with this name arrives; returns the latest one, or
+ * NULL at the timeout. */
+const oc_metric *oc_wait_metric(oc_collector *c, const char *name,
+                                uint32_t timeout_ms);
+/* The first point of m with attribute key = string value (value NULL: the
+ * first point without that key), or NULL. */
+const oc_point *oc_find_point(const oc_metric *m, const char *key,
+                              const char *value);
+
+/* Logs. */
+size_t oc_log_count(oc_collector *c);
+bool oc_wait_logs(oc_collector *c, size_t n, uint32_t timeout_ms);
+const oc_log *oc_log_at(oc_collector *c, size_t i);
+/* The first log record whose body is this string, or NULL. */
+const oc_log *oc_find_log(oc_collector *c, const char *body);
 
 /* Attribute lookup in a decoded list; NULL when absent. */
 const oc_value *oc_attr(const oc_kv *kvs, size_t n, const char *key);

@@ -14,6 +14,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER default to "otlp", whose
+ * endpoint is localhost:4317/4318: a test must neither send its telemetry
+ * to whatever listens there on the developer's machine nor spend its
+ * shutdown deadline retrying a collector that is absent.  So every test
+ * process (and the programs it starts) begins with both off, unless the
+ * environment sets them; tests about them set them in code or with
+ * setenv(). */
+__attribute__((constructor)) static void default_exporters_off(void) {
+    setenv("OTEL_METRICS_EXPORTER", "none", 0);
+    setenv("OTEL_LOGS_EXPORTER", "none", 0);
+}
+
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *g_buf;
 static size_t g_len;

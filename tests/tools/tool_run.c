@@ -43,7 +43,7 @@ static char **child_env(const char *const *extra) {
     size_t n = 0;
     for (size_t i = 0; extra && extra[i]; i++)
         n++;
-    char **env = calloc(n + 8, sizeof *env);
+    char **env = calloc(n + 10, sizeof *env);
     size_t k = 0;
     for (char **e = environ; *e; e++)
         for (size_t j = 0; j < sizeof keep / sizeof *keep; j++)
@@ -52,6 +52,19 @@ static char **child_env(const char *const *extra) {
     env[k++] = "OTELC_ENV_FILE=/nonexistent/otelc-test.env";
     for (size_t i = 0; extra && extra[i]; i++)
         env[k++] = (char *)extra[i];
+    /* Metrics and logs to OTLP (their default) only when the test asks:
+     * otherwise the program would send to localhost:4318 and spend its
+     * shutdown deadline retrying (see tests/support/test_support.c). */
+    static const char *const off[] = {"OTEL_METRICS_EXPORTER=none",
+                                      "OTEL_LOGS_EXPORTER=none"};
+    for (size_t j = 0; j < sizeof off / sizeof *off; j++) {
+        size_t nl = strcspn(off[j], "=") + 1;
+        bool given = false;
+        for (size_t i = 0; extra && extra[i]; i++)
+            given |= !strncmp(extra[i], off[j], nl);
+        if (!given)
+            env[k++] = (char *)off[j];
+    }
     env[k] = NULL;
     return env;
 }
