@@ -20,10 +20,10 @@
  *
  * Export and retry.  The worker collects up to max_export_batch_size items
  * from the rings (rotating the starting ring for fairness), exports them,
- * and on a retryable failure retries with exponential backoff (1 s, x1.5,
- * at most 5 s, +-20% jitter, at least the server's retry-after) until the
- * export deadline: now + export_timeout, or the shutdown deadline if
- * sooner.  Items that cannot be exported are counted by reason, except
+ * and on a retryable failure retries with the policy of sdk/retry_int.h
+ * (exponential backoff with jitter, honouring the server's retry-after)
+ * until the export deadline: now + export_timeout, or the shutdown deadline
+ * if sooner; while shutting down, at most three quick attempts per batch.  Items that cannot be exported are counted by reason, except
  * those an exporter that splits a batch into several requests reports as
  * already delivered (ctx->delivered_items): they count as exported.
  *
@@ -46,6 +46,7 @@
 #include <stdlib.h>
 
 #include "sdk/batcher_int.h"
+#include "sdk/retry_int.h"
 
 typedef struct ring {
     _Alignas(OTELC_CACHELINE) _Atomic uint64_t tail; /* producer */
@@ -303,7 +304,8 @@ static void give_up(otelc__batcher *b, size_t n, uint64_t delivered,
 static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
     uint64_t deadline = otelc__mono_ns() +
                         (uint64_t)b->cfg.export_timeout_ms * 1000000u;
-    uint64_t backoff_ms = 1000;
+    otelc__backoff backoff;
+    otelc__backoff_init(&backoff);
     uint64_t delivered = 0; /* items of this batch already at the receiver */
     atomic_store(&b->inflight, n);
     for (uint32_t attempt = 1;; attempt++) {
@@ -340,30 +342,29 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
                         b->name, (unsigned long long)(n - delivered));
             break;
         }
-        /* Jitter of +-20% keeps many processes from retrying in lockstep. */
-        uint64_t j = otelc__wyrand(&b->rng) % 401;
-        uint64_t wait_ms = backoff_ms * (800 + j) / 1000;
-        if (ctx.retry_after_ms > wait_ms)
-            wait_ms = ctx.retry_after_ms;
-        uint64_t until = otelc__mono_ns() + wait_ms * 1000000u;
+        bool final = atomic_load(&b->stop_req) != 0;
+        uint64_t wait_ms = otelc__backoff_next(&backoff, final,
+                                               ctx.retry_after_ms, &b->rng);
+        uint64_t until = wait_ms == UINT64_MAX
+                             ? UINT64_MAX
+                             : otelc__mono_ns() + wait_ms * 1000000u;
         d = effective_deadline(b, deadline);
         if (until >= d) {
             give_up(b, n, delivered,
-                    atomic_load(&b->stop_req) ? &b->dropped_shutdown
-                                              : &b->dropped_export);
+                    final ? &b->dropped_shutdown : &b->dropped_export);
             otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
-                        "%s: export still failing after %u attempt(s) and the "
-                        "export deadline is near; %llu items dropped",
-                        b->name, attempt, (unsigned long long)(n - delivered));
+                        "%s: export still failing after %u attempt(s)%s; "
+                        "%llu items dropped",
+                        b->name, attempt,
+                        final ? " at shutdown"
+                              : " and the export deadline is near",
+                        (unsigned long long)(n - delivered));
             break;
         }
         otelc__diag(OTELC_DIAG_DEBUG, "%s: retryable export failure; retry %u "
                                       "in %llu ms",
                     b->name, attempt, (unsigned long long)wait_ms);
         backoff_sleep(b, until);
-        backoff_ms = backoff_ms * 3 / 2;
-        if (backoff_ms > 5000)
-            backoff_ms = 5000;
     }
     atomic_store(&b->inflight, 0);
 }

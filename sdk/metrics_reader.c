@@ -4,9 +4,10 @@
  *
  * A periodic reader owns one worker thread and one exporter.  Every
  * interval (OTEL_METRIC_EXPORT_INTERVAL) the worker collects and hands the
- * data to the exporter; a retryable failure is retried with exponential
- * backoff (1 s, x1.5, at most 5 s, +-20% jitter, at least the server's
- * retry-after) until the export deadline (now + OTEL_METRIC_EXPORT_TIMEOUT).
+ * data to the exporter; a retryable failure is retried with the policy of
+ * sdk/retry_int.h (exponential backoff with jitter, at least the server's
+ * retry-after) until the export deadline (now + OTEL_METRIC_EXPORT_TIMEOUT);
+ * the final export at shutdown gets at most three quick attempts.
  * The export never runs on an application thread and never concurrently
  * with itself.
  *
@@ -26,6 +27,7 @@
 
 #include "sdk/config_int.h"
 #include "sdk/metrics_int.h"
+#include "sdk/retry_int.h"
 
 /* ---- exporter objects
  * ---------------------------------------------------------- */
@@ -201,6 +203,7 @@ static void ns_to_ts(uint64_t ns, struct timespec *ts) {
 typedef struct export_job {
     otelc__preader *w;
     uint64_t deadline;
+    bool final; /* the export at shutdown: the short retry policy */
 } export_job;
 
 /* Sleep until `until` unless the deadline comes first. */
@@ -218,7 +221,8 @@ static void export_cb(const otelc_metrics_data *data, void *user) {
     bool empty = data->scope_count == 0;
     if (empty)
         return; /* nothing recorded yet: nothing to send */
-    double backoff_ms = 1000;
+    otelc__backoff backoff;
+    otelc__backoff_init(&backoff);
     for (uint32_t attempt = 1;; attempt++) {
         otelc_export_context ctx = {0};
         ctx.deadline_mono_ns = j->deadline;
@@ -230,17 +234,14 @@ static void export_cb(const otelc_metrics_data *data, void *user) {
         if (res == OTELC_EXPORT_SUCCESS)
             return;
         atomic_fetch_add(&w->failures, 1);
-        uint64_t now = otelc__mono_ns();
         if (res == OTELC_EXPORT_RETRYABLE) {
-            double jitter = 0.8 + 0.4 * (double)(otelc__wyrand(&w->rng) >> 11) /
-                                      (double)(1ull << 53);
-            double wait_ms = backoff_ms * jitter;
-            if ((double)ctx.retry_after_ms > wait_ms)
-                wait_ms = (double)ctx.retry_after_ms;
-            uint64_t until = now + (uint64_t)(wait_ms * 1e6);
+            uint64_t wait_ms = otelc__backoff_next(&backoff, j->final,
+                                                   ctx.retry_after_ms, &w->rng);
+            uint64_t until = wait_ms == UINT64_MAX
+                                 ? UINT64_MAX
+                                 : otelc__mono_ns() + wait_ms * 1000000u;
             if (until < j->deadline) {
                 backoff_sleep(until);
-                backoff_ms = fmin(backoff_ms * 1.5, 5000);
                 continue;
             }
         }
@@ -255,8 +256,8 @@ static void export_cb(const otelc_metrics_data *data, void *user) {
     }
 }
 
-static void export_once(otelc__preader *w, uint64_t deadline) {
-    export_job j = {w, deadline};
+static void export_once(otelc__preader *w, uint64_t deadline, bool final) {
+    export_job j = {w, deadline, final};
     otelc__metrics_collect(w->reader, export_cb, &j);
 }
 
@@ -275,7 +276,8 @@ static void *worker_main(void *arg) {
             break;
         uint64_t req = w->flush_req;
         pthread_mutex_unlock(&w->lock);
-        export_once(w, otelc__mono_ns() + (uint64_t)w->timeout_ms * 1000000u);
+        export_once(w, otelc__mono_ns() + (uint64_t)w->timeout_ms * 1000000u,
+                    false);
         if (w->exporter->ops->force_flush && req)
             w->exporter->ops->force_flush(
                 w->exporter->state,
@@ -291,7 +293,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&w->lock);
     if (final) {
         uint64_t d = otelc__mono_ns() + (uint64_t)w->timeout_ms * 1000000u;
-        export_once(w, d < deadline ? d : deadline);
+        export_once(w, d < deadline ? d : deadline, true);
         exporter_shutdown(w->exporter, deadline);
     }
     pthread_mutex_lock(&w->lock);

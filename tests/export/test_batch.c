@@ -423,3 +423,23 @@ Test(batch, a_forked_child_exports_its_own_spans, .timeout = 60) {
     cr_assert_eq(count_named(tp.mem, "child"), 0);
     pipeline_free(&tp);
 }
+
+Test(batch, shutdown_does_not_wait_out_its_deadline_on_a_dead_receiver) {
+    test_pipeline tp;
+    otelc_batch_options o = {.schedule_delay_ms = 60000};
+    pipeline_init(&tp, NULL, true, &o);
+    otelc_memory_exporter_fail_next(tp.mem, 1000, OTELC_EXPORT_RETRYABLE);
+    for (int i = 0; i < 5; i++)
+        otelc_span_end(otelc_span_start(tp.tracer, "s", NULL));
+    double t0 = mono_ms();
+    cr_assert_eq(otelc_tracer_provider_shutdown(tp.provider, 10000), OTELC_OK);
+    double took = mono_ms() - t0;
+    /* Three quick attempts 200 ms apart, not ten seconds of backoff. */
+    cr_assert_lt(took, 1000, "shutdown took %.0f ms", took);
+    otelc_processor_stats st;
+    otelc_span_processor_stats(tp.proc, &st);
+    cr_assert_eq(st.export_calls, 3);
+    cr_assert_eq(st.dropped_shutdown, 5);
+    cr_assert_eq(st.spans_exported, 0);
+    pipeline_free(&tp);
+}
