@@ -28,7 +28,10 @@
 
 static otelc_export_result discard(void *st, const otelc_span_data *const *s,
                                    size_t n, otelc_export_context *ctx) {
-    (void)st; (void)s; (void)n; (void)ctx;
+    (void)st;
+    (void)s;
+    (void)n;
+    (void)ctx;
     return OTELC_EXPORT_SUCCESS;
 }
 static const otelc_span_exporter_ops discard_ops = {"discard", discard, NULL,
@@ -136,7 +139,8 @@ int main(int argc, char **argv) {
                                               : otelc_sampler_always_on();
     /* A queue large enough that the benchmark measures the caller, not
      * drops: drops are cheaper than pushes and would flatter the numbers. */
-    uint32_t q = getenv("BENCH_QUEUE") ? (uint32_t)atol(getenv("BENCH_QUEUE")) : 1u << 20;
+    uint32_t q = getenv("BENCH_QUEUE") ? (uint32_t)atol(getenv("BENCH_QUEUE"))
+                                       : 1u << 20;
     otelc_tracer_provider *p = make_provider(sampler, q);
     g_tracer = otelc_tracer_get(p, "bench", NULL);
     /* Warm the pool, and let the clock calibrate (it switches from the vDSO

@@ -41,12 +41,11 @@ static otelc_span_exporter *memory_factory(otelc_status *st) {
 static const struct {
     const char *name;
     factory_fn create;
-} g_factories[] = {
-    {"console", console_factory},
-    {"file", file_factory},
-    {"memory", memory_factory},
+} g_factories[] = {{"console", console_factory},
+                   {"file", file_factory},
+                   {"memory", memory_factory},
 #define OTELC__EXPORTER(name, fn) {name, fn},
-    OTELC__OPTIONAL_EXPORTERS
+                   OTELC__OPTIONAL_EXPORTERS
 #undef OTELC__EXPORTER
 };
 

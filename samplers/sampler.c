@@ -31,7 +31,7 @@ struct otelc_sampler {
     kind k;
     uint64_t threshold; /* K_RATIO: sample when (id >> 1) < threshold */
     double ratio;
-    otelc_sampler *root; /* K_PARENT */
+    otelc_sampler *root;          /* K_PARENT */
     const otelc_sampler_ops *ops; /* K_CUSTOM */
     void *state;
     char desc[400];
@@ -145,12 +145,8 @@ OTELC_API void otelc_sampler_should_sample(const otelc_sampler *s,
     r->trace_state = NULL;
     for (;;) {
         switch (s->k) {
-        case K_ON:
-            r->decision = OTELC_SAMPLING_RECORD_AND_SAMPLE;
-            return;
-        case K_OFF:
-            r->decision = OTELC_SAMPLING_DROP;
-            return;
+        case K_ON: r->decision = OTELC_SAMPLING_RECORD_AND_SAMPLE; return;
+        case K_OFF: r->decision = OTELC_SAMPLING_DROP; return;
         case K_RATIO:
             r->decision = (be64(p->trace_id + 8) >> 1) < s->threshold
                               ? OTELC_SAMPLING_RECORD_AND_SAMPLE
@@ -184,10 +180,8 @@ int otelc__sampler_fast(const otelc_sampler *s,
                         const uint8_t *trace_id) {
     for (;;) {
         switch (s->k) {
-        case K_ON:
-            return OTELC_SAMPLING_RECORD_AND_SAMPLE;
-        case K_OFF:
-            return OTELC_SAMPLING_DROP;
+        case K_ON: return OTELC_SAMPLING_RECORD_AND_SAMPLE;
+        case K_OFF: return OTELC_SAMPLING_DROP;
         case K_RATIO:
             return (be64(trace_id + 8) >> 1) < s->threshold
                        ? OTELC_SAMPLING_RECORD_AND_SAMPLE
@@ -199,13 +193,13 @@ int otelc__sampler_fast(const otelc_sampler *s,
                            : OTELC_SAMPLING_DROP;
             s = s->root;
             continue;
-        default:
-            return -1;
+        default: return -1;
         }
     }
 }
 
-/* ---- configuration ------------------------------------------------------------ */
+/* ---- configuration
+ * ------------------------------------------------------------ */
 
 /*
  * The choice, in order:

@@ -22,7 +22,7 @@ test_pkgs=(
   prometheus python3-prometheus-client
   python3-thrift thrift-compiler
   rsyslog python3-aiosmtpd
-  openssl gzip
+  openssl gzip clang-format
   clang libclang-rt-14-dev
   locales
 )

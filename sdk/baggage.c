@@ -40,7 +40,9 @@ OTELC_API otelc_baggage *otelc_baggage_ref(const otelc_baggage *b) {
     return (otelc_baggage *)otelc__baggage_retain(b);
 }
 
-OTELC_API void otelc_baggage_free(otelc_baggage *b) { otelc__baggage_release(b); }
+OTELC_API void otelc_baggage_free(otelc_baggage *b) {
+    otelc__baggage_release(b);
+}
 
 /* Build a baggage from up to n entries of `src`, skipping `skip` (may be
  * NULL), then appending (name, value, meta) if name != NULL. */

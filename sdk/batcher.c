@@ -23,9 +23,10 @@
  * and on a retryable failure retries with the policy of sdk/retry_int.h
  * (exponential backoff with jitter, honouring the server's retry-after)
  * until the export deadline: now + export_timeout, or the shutdown deadline
- * if sooner; while shutting down, at most three quick attempts per batch.  Items that cannot be exported are counted by reason, except
- * those an exporter that splits a batch into several requests reports as
- * already delivered (ctx->delivered_items): they count as exported.
+ * if sooner; while shutting down, at most three quick attempts per batch. Items
+ * that cannot be exported are counted by reason, except those an exporter that
+ * splits a batch into several requests reports as already delivered
+ * (ctx->delivered_items): they count as exported.
  *
  * Deadlines.  flush() and shutdown() wait on a futex with the caller's
  * deadline and return by then whatever the exporter does.  A shutdown that
@@ -104,7 +105,8 @@ struct otelc__batcher {
 
 static otelc__ratelimit g_drop_rl;
 
-/* ---- producer side ---------------------------------------------------------------- */
+/* ---- producer side
+ * ---------------------------------------------------------------- */
 
 static inline uint64_t ring_depth(ring *r) {
     return atomic_load_explicit(&r->tail, memory_order_acquire) -
@@ -126,9 +128,9 @@ static inline bool ring_push(otelc__batcher *b, ring *r, void *item) {
                 atomic_load_explicit(&r->dropped, memory_order_relaxed) + 1,
                 memory_order_relaxed);
             otelc__diag_deferred(&g_drop_rl, OTELC_DIAG_WARN,
-                                "%s: queue full (%llu per thread); item "
-                                "dropped (see the dropped_queue_full counter)",
-                                b->name, (unsigned long long)r->cap);
+                                 "%s: queue full (%llu per thread); item "
+                                 "dropped (see the dropped_queue_full counter)",
+                                 b->name, (unsigned long long)r->cap);
             return false;
         }
     }
@@ -147,8 +149,7 @@ static inline bool ring_push(otelc__batcher *b, ring *r, void *item) {
              * stale "pending" seen above only delays the wake to our next
              * push.) */
             atomic_thread_fence(memory_order_seq_cst);
-            if (!atomic_load_explicit(&b->wake_pending,
-                                      memory_order_relaxed) &&
+            if (!atomic_load_explicit(&b->wake_pending, memory_order_relaxed) &&
                 !atomic_exchange(&b->wake_pending, 1))
                 wake_worker(b);
         }
@@ -160,21 +161,20 @@ static void add_shutdown_drop(otelc__batcher *b) {
     atomic_fetch_add_explicit(&b->dropped_shutdown, 1, memory_order_relaxed);
 }
 
-bool otelc__batcher_push_slow(otelc__batcher *b, otelc__thread *t,
-                              void *item) {
+bool otelc__batcher_push_slow(otelc__batcher *b, otelc__thread *t, void *item) {
     uint64_t cap = 1;
     while (cap < b->cfg.max_queue_size)
         cap <<= 1;
     /* The ring holds exactly max_queue_size items; the power-of-two array
      * only makes indexing a mask. */
-    ring *r = aligned_alloc(OTELC_CACHELINE,
-                            (sizeof(ring) + sizeof(void *) * cap +
-                             OTELC_CACHELINE - 1) &
-                                ~(size_t)(OTELC_CACHELINE - 1));
+    ring *r =
+        aligned_alloc(OTELC_CACHELINE, (sizeof(ring) + sizeof(void *) * cap +
+                                        OTELC_CACHELINE - 1) &
+                                           ~(size_t)(OTELC_CACHELINE - 1));
     if (!r) {
         otelc__diag_deferred(&g_drop_rl, OTELC_DIAG_ERROR,
-                            "%s: out of memory for a queue; item dropped",
-                            b->name);
+                             "%s: out of memory for a queue; item dropped",
+                             b->name);
         return false;
     }
     memset(r, 0, sizeof *r);
@@ -202,8 +202,8 @@ bool otelc__batcher_push(otelc__batcher *b, void *item) {
     return ring_push(b, r, item);
 }
 
-bool otelc__batcher_push_wait(otelc__batcher *b, void *item,
-                              uint64_t deadline, bool *waited) {
+bool otelc__batcher_push_wait(otelc__batcher *b, void *item, uint64_t deadline,
+                              bool *waited) {
     *waited = false;
     if (OTELC_UNLIKELY(atomic_load_explicit(&b->shut, memory_order_relaxed))) {
         add_shutdown_drop(b);
@@ -239,7 +239,8 @@ bool otelc__batcher_push_wait(otelc__batcher *b, void *item,
     }
 }
 
-/* ---- worker side ---------------------------------------------------------------------- */
+/* ---- worker side
+ * ---------------------------------------------------------------------- */
 
 static uint64_t queue_depth(otelc__batcher *b) {
     uint64_t d = 0;
@@ -302,8 +303,8 @@ static void give_up(otelc__batcher *b, size_t n, uint64_t delivered,
 }
 
 static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
-    uint64_t deadline = otelc__mono_ns() +
-                        (uint64_t)b->cfg.export_timeout_ms * 1000000u;
+    uint64_t deadline =
+        otelc__mono_ns() + (uint64_t)b->cfg.export_timeout_ms * 1000000u;
     otelc__backoff backoff;
     otelc__backoff_init(&backoff);
     uint64_t delivered = 0; /* items of this batch already at the receiver */
@@ -337,14 +338,15 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
             delivered = ctx.delivered_items > n ? n : ctx.delivered_items;
         if (r != OTELC_EXPORT_RETRYABLE) {
             give_up(b, n, delivered, &b->dropped_export);
-            otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
-                        "%s: export failed permanently; %llu items dropped",
-                        b->name, (unsigned long long)(n - delivered));
+            otelc__diag_limited(
+                &b->fail_rl, OTELC_DIAG_WARN,
+                "%s: export failed permanently; %llu items dropped", b->name,
+                (unsigned long long)(n - delivered));
             break;
         }
         bool final = atomic_load(&b->stop_req) != 0;
-        uint64_t wait_ms = otelc__backoff_next(&backoff, final,
-                                               ctx.retry_after_ms, &b->rng);
+        uint64_t wait_ms =
+            otelc__backoff_next(&backoff, final, ctx.retry_after_ms, &b->rng);
         uint64_t until = wait_ms == UINT64_MAX
                              ? UINT64_MAX
                              : otelc__mono_ns() + wait_ms * 1000000u;
@@ -352,17 +354,18 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
         if (until >= d) {
             give_up(b, n, delivered,
                     final ? &b->dropped_shutdown : &b->dropped_export);
-            otelc__diag_limited(&b->fail_rl, OTELC_DIAG_WARN,
-                        "%s: export still failing after %u attempt(s)%s; "
-                        "%llu items dropped",
-                        b->name, attempt,
-                        final ? " at shutdown"
-                              : " and the export deadline is near",
-                        (unsigned long long)(n - delivered));
+            otelc__diag_limited(
+                &b->fail_rl, OTELC_DIAG_WARN,
+                "%s: export still failing after %u attempt(s)%s; "
+                "%llu items dropped",
+                b->name, attempt,
+                final ? " at shutdown" : " and the export deadline is near",
+                (unsigned long long)(n - delivered));
             break;
         }
-        otelc__diag(OTELC_DIAG_DEBUG, "%s: retryable export failure; retry %u "
-                                      "in %llu ms",
+        otelc__diag(OTELC_DIAG_DEBUG,
+                    "%s: retryable export failure; retry %u "
+                    "in %llu ms",
                     b->name, attempt, (unsigned long long)wait_ms);
         backoff_sleep(b, until);
     }
@@ -429,8 +432,7 @@ static void *worker_main(void *arg) {
                 break;
             continue;
         }
-        if (depth >= b->cfg.max_export_batch_size ||
-            (depth && now >= next)) {
+        if (depth >= b->cfg.max_export_batch_size || (depth && now >= next)) {
             bool by_size = depth >= b->cfg.max_export_batch_size;
             drain(b, 0);
             next = otelc__mono_ns() + delay;
@@ -466,7 +468,9 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
-/* ---- lifecycle ----------------------------------------------------------------------------- */
+/* ---- lifecycle
+ * -----------------------------------------------------------------------------
+ */
 
 static void destroy(otelc__batcher *b) {
     otelc__fork_unregister(&b->fork_hook);
@@ -581,9 +585,9 @@ static void fork_child(void *arg) {
 otelc__batcher *otelc__batcher_new(const otelc__batcher_ops *ops, void *user,
                                    const otelc__batch_config *cfg,
                                    const char *thread_name) {
-    otelc__batcher *b = aligned_alloc(
-        OTELC_CACHELINE,
-        (sizeof *b + OTELC_CACHELINE - 1) & ~(size_t)(OTELC_CACHELINE - 1));
+    otelc__batcher *b =
+        aligned_alloc(OTELC_CACHELINE, (sizeof *b + OTELC_CACHELINE - 1) &
+                                           ~(size_t)(OTELC_CACHELINE - 1));
     if (!b)
         return NULL;
     memset(b, 0, sizeof *b);
@@ -600,8 +604,8 @@ otelc__batcher *otelc__batcher_new(const otelc__batcher_ops *ops, void *user,
     pthread_mutex_init(&b->rings_lock, NULL);
     pthread_mutex_init(&b->export_lock, NULL);
     otelc__os_random(&b->rng, sizeof b->rng);
-    b->fork_hook = (otelc__fork_hook){fork_prepare, fork_parent, fork_child, b,
-                                      NULL};
+    b->fork_hook =
+        (otelc__fork_hook){fork_prepare, fork_parent, fork_child, b, NULL};
     otelc__fork_register(&b->fork_hook);
     if (!start_worker(b)) {
         otelc__fork_unregister(&b->fork_hook);
@@ -614,8 +618,9 @@ otelc__batcher *otelc__batcher_new(const otelc__batcher_ops *ops, void *user,
     return b;
 }
 
-static bool wait_word(_Atomic uint32_t *w, bool (*cond)(otelc__batcher *, void *),
-                      otelc__batcher *b, void *arg, uint64_t deadline) {
+static bool wait_word(_Atomic uint32_t *w,
+                      bool (*cond)(otelc__batcher *, void *), otelc__batcher *b,
+                      void *arg, uint64_t deadline) {
     for (;;) {
         uint32_t seq = atomic_load(w);
         if (cond(b, arg))
@@ -654,8 +659,8 @@ otelc_status otelc__batcher_shutdown(otelc__batcher *b, uint64_t deadline) {
         return OTELC_ESHUTDOWN;
     if (!b->thread_started) {
         /* Never started, or stopped in a forked child: count what is left. */
-        atomic_store(&b->dropped_shutdown, atomic_load(&b->dropped_shutdown) +
-                                               queue_depth(b));
+        atomic_store(&b->dropped_shutdown,
+                     atomic_load(&b->dropped_shutdown) + queue_depth(b));
         return OTELC_OK;
     }
     atomic_store(&b->stop_deadline, deadline);

@@ -44,7 +44,7 @@ typedef struct tsc_params {
 static tsc_params g_tsc;
 _Atomic int otelc__tsc_ready;
 static _Atomic int g_tsc_allowed = -1; /* -1 unknown */
-static uint64_t g_cal_tsc, g_cal_mono;  /* calibration start (refresh only) */
+static uint64_t g_cal_tsc, g_cal_mono; /* calibration start (refresh only) */
 static _Atomic int g_refreshing;
 
 static int tsc_allowed(void) {
@@ -53,7 +53,8 @@ static int tsc_allowed(void) {
         return a;
     a = 0;
     FILE *f = fopen(
-        "/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+        "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+        "r");
     if (f) {
         char buf[32] = "";
         if (fgets(buf, sizeof buf, f) && !strncmp(buf, "tsc", 3) &&
@@ -120,10 +121,10 @@ int64_t otelc__clock_refresh(void) {
 otelc_time_ns otelc__now_tsc(void) {
     for (;;) {
         uint32_t s = atomic_load_explicit(&g_tsc.seq, memory_order_acquire);
-        uint64_t base = atomic_load_explicit(&g_tsc.tsc_base,
-                                             memory_order_relaxed);
-        uint64_t ns = atomic_load_explicit(&g_tsc.ns_base,
-                                           memory_order_relaxed);
+        uint64_t base =
+            atomic_load_explicit(&g_tsc.tsc_base, memory_order_relaxed);
+        uint64_t ns =
+            atomic_load_explicit(&g_tsc.ns_base, memory_order_relaxed);
         uint64_t mult = atomic_load_explicit(&g_tsc.mult, memory_order_relaxed);
         uint64_t t = __rdtsc();
         atomic_thread_fence(memory_order_acquire);
@@ -138,9 +139,13 @@ otelc_time_ns otelc__now_tsc(void) {
     }
 }
 
-OTELC_API otelc_time_ns otelc_now_ns(void) { return otelc__now_ns(); }
+OTELC_API otelc_time_ns otelc_now_ns(void) {
+    return otelc__now_ns();
+}
 
-OTELC_API uint64_t otelc_monotonic_ns(void) { return otelc__mono_ns(); }
+OTELC_API uint64_t otelc_monotonic_ns(void) {
+    return otelc__mono_ns();
+}
 
 OTELC_API uint64_t otelc_export_remaining_ms(const otelc_export_context *ctx) {
     if (!ctx)

@@ -100,7 +100,8 @@ static bool g_level_from_cfg;
 static uint64_t g_said[256];
 static size_t g_said_count;
 
-/* ---- numbers in the C locale ----------------------------------------------------- */
+/* ---- numbers in the C locale
+ * ----------------------------------------------------- */
 
 /* strtod and printf follow LC_NUMERIC: an application that calls
  * setlocale(LC_ALL, "") in a German locale would read "0.5" as 0.  Parse
@@ -202,7 +203,8 @@ static void format_double(char *buf, size_t size, double v) {
         uselocale(old);
 }
 
-/* ---- validation ---------------------------------------------------------------- */
+/* ---- validation
+ * ---------------------------------------------------------------- */
 
 /* Find s[0..n) among the "|"-separated choices (case-insensitive); on a
  * match, *canon and *canon_len give the spelling of the table. */
@@ -662,15 +664,16 @@ static bool is_blank(const char *s) {
     return !*s;
 }
 
-/* ---- secrets ---------------------------------------------------------------------- */
+/* ---- secrets
+ * ---------------------------------------------------------------------- */
 
 /* Values that must not reach logs: request headers (tokens), passwords,
  * DSNs (they embed a key), and the user info of any URL. */
 static bool is_secret(int id) {
     const char *n = g_defs[id].name;
     size_t l = strlen(n);
-    static const char *const suffixes[] = {"_PASSWORD", "_SECRET", "_TOKEN",
-                                           "_DSN", "_API_KEY", "_WEBHOOK_URL"};
+    static const char *const suffixes[] = {
+        "_PASSWORD", "_SECRET", "_TOKEN", "_DSN", "_API_KEY", "_WEBHOOK_URL"};
     if (g_defs[id].type == T_HEADERS || !strcmp(n, "SENTRY_DSN"))
         return true;
     for (size_t i = 0; i < OTELC_ARRAY_LEN(suffixes); i++) {
@@ -770,7 +773,8 @@ static const char *shown(int id, const char *v, char *buf, size_t size) {
     return otelc__printable(redacted(id, v, red, sizeof red), buf, size);
 }
 
-/* ---- deferred diagnostics ---------------------------------------------------------- */
+/* ---- deferred diagnostics
+ * ---------------------------------------------------------- */
 
 typedef struct note {
     otelc_diag_level level;
@@ -895,7 +899,8 @@ static void emit_notes(note *n) {
     free_notes(n);
 }
 
-/* ---- loading ------------------------------------------------------------------- */
+/* ---- loading
+ * ------------------------------------------------------------------- */
 
 static void snapshot_free(cfg_snapshot *s) {
     if (!s)
@@ -1109,7 +1114,8 @@ void otelc__config_reset(void) {
     snapshot_free(old);
 }
 
-/* ---- typed getters -------------------------------------------------------------- */
+/* ---- typed getters
+ * -------------------------------------------------------------- */
 
 const char *otelc__cfg_str(otelc__cfg_id id) {
     cfg_snapshot *s = current();
@@ -1144,7 +1150,9 @@ bool otelc__cfg_is_set(otelc__cfg_id id) {
     return otelc__cfg_source(id) != OTELC_CONFIG_DEFAULT;
 }
 
-const char *otelc__cfg_name(otelc__cfg_id id) { return g_defs[id].name; }
+const char *otelc__cfg_name(otelc__cfg_id id) {
+    return g_defs[id].name;
+}
 
 bool otelc__cfg_list_has(otelc__cfg_id id, const char *item) {
     const char *s = otelc__cfg_str(id);
@@ -1161,7 +1169,8 @@ bool otelc__cfg_list_has(otelc__cfg_id id, const char *item) {
     return false;
 }
 
-/* ---- public API ------------------------------------------------------------------ */
+/* ---- public API
+ * ------------------------------------------------------------------ */
 
 OTELC_API const char *otelc_config_get(const char *name,
                                        otelc_config_source *source) {

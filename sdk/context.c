@@ -22,8 +22,9 @@ static otelc_scope push(otelc__thread *t, otelc_span *span,
                         bool scoped) {
     otelc_scope sc = {t->depth};
     if (OTELC_UNLIKELY(t->depth == t->cap) && !otelc__stack_grow(t)) {
-        otelc__diag(OTELC_DIAG_ERROR, "context stack: out of memory at depth "
-                                      "%u; span not made current",
+        otelc__diag(OTELC_DIAG_ERROR,
+                    "context stack: out of memory at depth "
+                    "%u; span not made current",
                     t->depth);
         sc.depth = UINT32_MAX; /* ending this scope does nothing */
         return sc;
@@ -109,7 +110,8 @@ OTELC_API const otelc_baggage *otelc_current_baggage(void) {
     return t ? top_baggage(t) : NULL;
 }
 
-/* ---- contexts ------------------------------------------------------------------ */
+/* ---- contexts
+ * ------------------------------------------------------------------ */
 
 OTELC_API otelc_context *otelc_context_new(const otelc_span_context *sc,
                                            const char *trace_state,
@@ -158,7 +160,8 @@ OTELC_API void otelc_context_free(otelc_context *c) {
     free(c);
 }
 
-OTELC_API otelc_span_context otelc_context_span_context(const otelc_context *c) {
+OTELC_API otelc_span_context
+otelc_context_span_context(const otelc_context *c) {
     otelc_span_context z;
     if (c)
         return c->sc;
@@ -206,7 +209,8 @@ OTELC_API otelc_scope otelc_baggage_attach(const otelc_baggage *baggage) {
     return push(t, span, ctx, baggage, false);
 }
 
-/* ---- request ids ------------------------------------------------------------ */
+/* ---- request ids ------------------------------------------------------------
+ */
 
 OTELC_API void otelc_request_id_set(const char *id) {
     otelc__thread *t = otelc__thread_get();

@@ -75,8 +75,8 @@ static void emit(otelc_diag_level level, const char *fmt, va_list ap) {
         return;
     }
     char line[1100];
-    int n = snprintf(line, sizeof line, "otelc: %s: %s\n", level_name(level),
-                     msg);
+    int n =
+        snprintf(line, sizeof line, "otelc: %s: %s\n", level_name(level), msg);
     if (n > (int)sizeof line - 1) {
         n = (int)sizeof line - 1;
         line[n - 1] = '\n';
@@ -99,8 +99,8 @@ void otelc__diag(otelc_diag_level level, const char *fmt, ...) {
  * this call may emit, and the number of suppressed calls in *suppressed. */
 static bool ratelimit_pass(otelc__ratelimit *rl, uint64_t *suppressed) {
     uint64_t now = otelc__mono_ns();
-    uint64_t next = atomic_load_explicit(&rl->next_mono_ns,
-                                         memory_order_relaxed);
+    uint64_t next =
+        atomic_load_explicit(&rl->next_mono_ns, memory_order_relaxed);
     if (now < next ||
         !atomic_compare_exchange_strong(
             &rl->next_mono_ns, &next,
@@ -162,7 +162,8 @@ void otelc__diag_deferred(otelc__ratelimit *rl, otelc_diag_level level,
         int n = vsnprintf(g_deferred[i].msg, sizeof g_deferred[i].msg, fmt, ap);
         va_end(ap);
         if (suppressed && n >= 0 && (size_t)n < sizeof g_deferred[i].msg)
-            snprintf(g_deferred[i].msg + n, sizeof g_deferred[i].msg - (size_t)n,
+            snprintf(g_deferred[i].msg + n,
+                     sizeof g_deferred[i].msg - (size_t)n,
                      " (%llu similar messages suppressed)",
                      (unsigned long long)suppressed);
         g_deferred[i].level = level;

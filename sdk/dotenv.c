@@ -66,7 +66,9 @@ static bool is_name_start(char c) {
 static bool is_name_char(char c) {
     return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-';
 }
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 /* Pointer to the line feed ending the line that contains p (or end). */
 static const char *line_end(const char *p, const char *end) {

@@ -36,7 +36,9 @@ static void child(void) {
         if (h->child)
             h->child(h->arg);
 }
-static void install(void) { pthread_atfork(prepare, parent, child); }
+static void install(void) {
+    pthread_atfork(prepare, parent, child);
+}
 
 void otelc__fork_register(otelc__fork_hook *hook) {
     pthread_once(&g_once, install);

@@ -25,8 +25,8 @@ bool otelc__futex_wait(_Atomic uint32_t *addr, uint32_t expected,
         ts.tv_nsec = (long)(rel % 1000000000u);
         tsp = &ts;
     }
-    long r = syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE,
-                     expected, tsp, NULL, 0);
+    long r = syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT_PRIVATE, expected,
+                     tsp, NULL, 0);
     if (r == -1 && errno == ETIMEDOUT)
         return false;
     return true;

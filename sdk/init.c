@@ -117,11 +117,11 @@ OTELC_API otelc_status otelc_init(otelc_options *opts) {
      * reader that alerts and the performance report read through. */
     otelc__perf_start();
     otelc__errors_metrics_start();
-    otelc__diag(OTELC_DIAG_DEBUG, "initialised: service.name=%s sampler=%s "
-                                  "processors=%u",
+    otelc__diag(OTELC_DIAG_DEBUG,
+                "initialised: service.name=%s sampler=%s "
+                "processors=%u",
                 otelc_resource_service_name(p->resource),
-                otelc_sampler_description(p->sampler),
-                atomic_load(&p->nprocs));
+                otelc_sampler_description(p->sampler), atomic_load(&p->nprocs));
     pthread_mutex_unlock(&g_lock);
     return OTELC_OK;
 }

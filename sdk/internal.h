@@ -69,11 +69,11 @@ static inline uint64_t otelc__mono_ns(void) {
 extern _Atomic int otelc__tsc_ready;
 otelc_time_ns otelc__now_tsc(void);
 static inline otelc_time_ns otelc__now_ns(void) {
-    if (OTELC_LIKELY(atomic_load_explicit(&otelc__tsc_ready,
-                                          memory_order_relaxed)))
+    if (OTELC_LIKELY(
+            atomic_load_explicit(&otelc__tsc_ready, memory_order_relaxed)))
         return otelc__now_tsc();
-    int64_t off = atomic_load_explicit(&otelc__realtime_offset_ns,
-                                       memory_order_relaxed);
+    int64_t off =
+        atomic_load_explicit(&otelc__realtime_offset_ns, memory_order_relaxed);
     if (OTELC_UNLIKELY(off == 0))
         off = otelc__clock_refresh();
     return otelc__mono_ns() + (uint64_t)off;

@@ -33,7 +33,9 @@
 
 #include "otelc/common.h"
 
-void otelc__buf_init(otelc__buf *b) { memset(b, 0, sizeof *b); }
+void otelc__buf_init(otelc__buf *b) {
+    memset(b, 0, sizeof *b);
+}
 
 void otelc__buf_free(otelc__buf *b) {
     free(b->data);
@@ -406,15 +408,9 @@ void otelc__json_value(otelc__buf *b, const otelc_value *v) {
         otelc__json_str(b, v->u.s ? v->u.s : "",
                         v->len ? v->len : (v->u.s ? strlen(v->u.s) : 0));
         break;
-    case OTELC_VALUE_INT:
-        otelc__json_i64(b, v->u.i);
-        break;
-    case OTELC_VALUE_DOUBLE:
-        otelc__json_double(b, v->u.d);
-        break;
-    case OTELC_VALUE_BOOL:
-        otelc__buf_puts(b, v->u.b ? "true" : "false");
-        break;
+    case OTELC_VALUE_INT: otelc__json_i64(b, v->u.i); break;
+    case OTELC_VALUE_DOUBLE: otelc__json_double(b, v->u.d); break;
+    case OTELC_VALUE_BOOL: otelc__buf_puts(b, v->u.b ? "true" : "false"); break;
     case OTELC_VALUE_BYTES:
         otelc__json_base64(b, (const uint8_t *)v->u.s, v->len);
         break;
@@ -437,8 +433,6 @@ void otelc__json_value(otelc__buf *b, const otelc_value *v) {
         }
         otelc__buf_putc(b, ']');
         break;
-    default:
-        otelc__buf_puts(b, "null");
-        break;
+    default: otelc__buf_puts(b, "null"); break;
     }
 }

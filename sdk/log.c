@@ -803,9 +803,9 @@ static void emit(otelc__log_pipeline *p, otelc__thread *t,
     if (OTELC_UNLIKELY(!r)) {
         count(&lt->nomem);
         otelc__diag_deferred(&g_nomem_rl, OTELC_DIAG_ERROR,
-                            "log: out of memory for a record of %zu bytes; "
-                            "dropped",
-                            size);
+                             "log: out of memory for a record of %zu bytes; "
+                             "dropped",
+                             size);
         return;
     }
     atomic_store_explicit(&r->refs, 1, memory_order_relaxed);

@@ -64,7 +64,6 @@ size_t otelc__log_time(char *out, otelc_time_ns t, int digits) {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-
 static void put_hex(otelc__buf *b, const uint8_t *p, size_t n) {
     static const char hex[] = "0123456789abcdef";
     char tmp[32];

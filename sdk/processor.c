@@ -14,7 +14,8 @@
 #include "sdk/config_int.h"
 #include "sdk/span_int.h"
 
-/* ---- exporter objects ------------------------------------------------------------- */
+/* ---- exporter objects
+ * ------------------------------------------------------------- */
 
 OTELC_API otelc_span_exporter *
 otelc_span_exporter_new(const otelc_span_exporter_ops *ops, void *state) {
@@ -52,7 +53,8 @@ OTELC_API const char *otelc_span_exporter_name(const otelc_span_exporter *e) {
     return e && e->ops->name ? e->ops->name : "exporter";
 }
 
-/* ---- processor objects ---------------------------------------------------------------- */
+/* ---- processor objects
+ * ---------------------------------------------------------------- */
 
 otelc_span_processor *otelc__processor_new(const otelc__processor_ops *ops,
                                            void *state, const char *name) {
@@ -84,7 +86,8 @@ OTELC_API void otelc_span_processor_free(otelc_span_processor *p) {
     free(p);
 }
 
-/* ---- simple processor -------------------------------------------------------------------- */
+/* ---- simple processor
+ * -------------------------------------------------------------------- */
 
 typedef struct simple_state {
     otelc_span_exporter *exporter;
@@ -155,8 +158,8 @@ static void simple_free(void *st) {
 }
 
 static const otelc__processor_ops simple_ops = {
-    "simple", NULL, simple_on_end, simple_flush, simple_shutdown,
-    simple_stats, simple_free};
+    "simple",        NULL,         simple_on_end, simple_flush,
+    simple_shutdown, simple_stats, simple_free};
 
 OTELC_API otelc_span_processor *
 otelc_simple_span_processor_new(otelc_span_exporter *exporter) {
@@ -168,18 +171,20 @@ otelc_simple_span_processor_new(otelc_span_exporter *exporter) {
         return NULL;
     }
     s->exporter = exporter;
-    s->timeout_ms = (uint32_t)otelc__cfg_int(OTELC_CFG_BSP_EXPORT_TIMEOUT,
-                                             30000);
+    s->timeout_ms =
+        (uint32_t)otelc__cfg_int(OTELC_CFG_BSP_EXPORT_TIMEOUT, 30000);
     pthread_mutex_init(&s->lock, NULL);
     char name[64];
-    snprintf(name, sizeof name, "simple(%s)", otelc_span_exporter_name(exporter));
+    snprintf(name, sizeof name, "simple(%s)",
+             otelc_span_exporter_name(exporter));
     otelc_span_processor *p = otelc__processor_new(&simple_ops, s, name);
     if (!p)
         simple_free(s);
     return p;
 }
 
-/* ---- batch processor ------------------------------------------------------------------- */
+/* ---- batch processor
+ * ------------------------------------------------------------------- */
 
 typedef struct batch_state {
     otelc_span_exporter *exporter;
@@ -210,7 +215,9 @@ static void batch_exporter_shutdown(void *user, uint64_t deadline) {
     otelc__exporter_shutdown(user, deadline);
 }
 
-static void batch_exporter_free(void *user) { otelc_span_exporter_free(user); }
+static void batch_exporter_free(void *user) {
+    otelc_span_exporter_free(user);
+}
 
 static const otelc__batcher_ops batch_ops = {
     batch_export, batch_release, batch_exporter_flush, batch_exporter_shutdown,
@@ -242,8 +249,8 @@ static void batch_free(void *st) {
 }
 
 static const otelc__processor_ops batch_proc_ops = {
-    "batch", NULL, batch_on_end, batch_flush, batch_shutdown, batch_stats,
-    batch_free};
+    "batch",        NULL,        batch_on_end, batch_flush,
+    batch_shutdown, batch_stats, batch_free};
 
 /* Resolve options: zero fields from OTEL_BSP_*, with the specification's
  * constraint that a batch is never larger than the queue. */
@@ -263,7 +270,8 @@ static void resolve(const otelc_batch_options *in, otelc__batch_config *c) {
     c->max_export_batch_size =
         in && in->max_export_batch_size
             ? in->max_export_batch_size
-            : (uint32_t)otelc__cfg_int(OTELC_CFG_BSP_MAX_EXPORT_BATCH_SIZE, 512);
+            : (uint32_t)otelc__cfg_int(OTELC_CFG_BSP_MAX_EXPORT_BATCH_SIZE,
+                                       512);
     if (c->max_export_batch_size > c->max_queue_size) {
         otelc__diag(OTELC_DIAG_WARN,
                     "batch processor: max export batch size %u exceeds the "
@@ -288,7 +296,8 @@ otelc_batch_span_processor_new(otelc_span_exporter *exporter,
     otelc__batch_config cfg;
     resolve(options, &cfg);
     char tname[16];
-    snprintf(tname, sizeof tname, "otelc-%.9s", otelc_span_exporter_name(exporter));
+    snprintf(tname, sizeof tname, "otelc-%.9s",
+             otelc_span_exporter_name(exporter));
     s->batcher = otelc__batcher_new(&batch_ops, exporter, &cfg, tname);
     if (!s->batcher) {
         otelc_span_exporter_free(exporter);
@@ -296,7 +305,8 @@ otelc_batch_span_processor_new(otelc_span_exporter *exporter,
         return NULL;
     }
     char name[64];
-    snprintf(name, sizeof name, "batch(%s)", otelc_span_exporter_name(exporter));
+    snprintf(name, sizeof name, "batch(%s)",
+             otelc_span_exporter_name(exporter));
     otelc_span_processor *p = otelc__processor_new(&batch_proc_ops, s, name);
     if (!p)
         batch_free(s);

@@ -29,7 +29,9 @@ static otelc_resource g_noop_resource;
 /* sdk/config.c: a value made fit for a one-line diagnostic. */
 const char *otelc__printable(const char *s, char *buf, size_t size);
 
-otelc_resource *otelc__resource_noop(void) { return &g_noop_resource; }
+otelc_resource *otelc__resource_noop(void) {
+    return &g_noop_resource;
+}
 
 static int find(const otelc_resource *r, const char *key) {
     for (size_t i = 0; i < r->count; i++)

@@ -23,7 +23,8 @@
 
 #include "otelc/macros.h"
 
-/* ---- trace state ----------------------------------------------------------- */
+/* ---- trace state -----------------------------------------------------------
+ */
 
 otelc__tracestate *otelc__tracestate_new(const char *s, size_t len) {
     if (!s || !len)
@@ -43,7 +44,8 @@ void otelc__tracestate_release(otelc__tracestate *t) {
         free(t);
 }
 
-/* ---- pool ------------------------------------------------------------------ */
+/* ---- pool ------------------------------------------------------------------
+ */
 
 static void span_free_blocks(otelc_span *s) {
     otelc__arena_block *b = s->blocks;
@@ -57,13 +59,13 @@ static void span_free_blocks(otelc_span *s) {
 
 void otelc__push_returned(otelc__thread *owner, otelc_span *head,
                           otelc_span *tail) {
-    otelc_span *old = atomic_load_explicit(&owner->returned,
-                                           memory_order_relaxed);
+    otelc_span *old =
+        atomic_load_explicit(&owner->returned, memory_order_relaxed);
     do {
         tail->next = old;
-    } while (!atomic_compare_exchange_weak_explicit(
-        &owner->returned, &old, head, memory_order_release,
-        memory_order_relaxed));
+    } while (!atomic_compare_exchange_weak_explicit(&owner->returned, &old,
+                                                    head, memory_order_release,
+                                                    memory_order_relaxed));
 }
 
 /* Drop what a recording span holds beyond its record. */
@@ -114,8 +116,8 @@ void otelc__span_release_batch(otelc_span **spans, size_t n) {
 /* Refill the free list from the return stack or the heap.  Not inline: the
  * common case is a non-empty free list. */
 otelc_span *otelc__pool_refill(otelc__thread *t) {
-    otelc_span *s = atomic_exchange_explicit(&t->returned, NULL,
-                                             memory_order_acquire);
+    otelc_span *s =
+        atomic_exchange_explicit(&t->returned, NULL, memory_order_acquire);
     if (s) {
         t->free_list = s->next; /* the whole returned chain, in O(1) */
         return s;
@@ -130,11 +132,11 @@ otelc_span *otelc__pool_refill(otelc__thread *t) {
     return s;
 }
 
-/* ---- arena ------------------------------------------------------------------ */
+/* ---- arena ------------------------------------------------------------------
+ */
 
 /* Spill: a new heap block for the arena (rare, out of line). */
-static __attribute__((noinline)) void *arena_spill(otelc_span *s,
-                                                   size_t size) {
+static __attribute__((noinline)) void *arena_spill(otelc_span *s, size_t size) {
     size_t bsize = size > 2048 ? size : 2048;
     otelc__arena_block *b = malloc(sizeof *b + bsize);
     if (!b)
@@ -148,7 +150,7 @@ static __attribute__((noinline)) void *arena_spill(otelc_span *s,
 }
 
 static inline __attribute__((always_inline)) void *arena_alloc(otelc_span *s,
-                                                                size_t size) {
+                                                               size_t size) {
     size = (size + 7) & ~(size_t)7;
     if (OTELC_LIKELY(size <= s->arena_left)) {
         void *p = s->arena;
@@ -162,9 +164,8 @@ static inline __attribute__((always_inline)) void *arena_alloc(otelc_span *s,
 /* Copy n bytes; short strings (most keys and values) without a libc call:
  * two overlapping fixed-size moves that the compiler turns into loads and
  * stores. */
-static inline __attribute__((always_inline)) void copy_small(char *d,
-                                                             const char *src,
-                                                             size_t n) {
+static inline __attribute__((always_inline)) void
+copy_small(char *d, const char *src, size_t n) {
     if (n >= 8 && n <= 16) {
         memcpy(d, src, 8);
         memcpy(d + n - 8, src + n - 8, 8);
@@ -188,8 +189,8 @@ arena_strn(otelc_span *s, const char *str, size_t len) {
 
 /* A copy of an attribute key with its length (capped at 0xffff) stored in
  * the two bytes before it, for fast duplicate checks in attrs_set(). */
-static inline const char *arena_key(otelc_span *s, const char *key,
-                                    size_t klen, uint16_t l16) {
+static inline const char *arena_key(otelc_span *s, const char *key, size_t klen,
+                                    uint16_t l16) {
     char *d = arena_alloc(s, klen + 3);
     if (OTELC_UNLIKELY(!d))
         return NULL;
@@ -229,9 +230,7 @@ static bool copy_value(otelc_span *s, otelc_value *dst, const otelc_value *src,
     }
     case OTELC_VALUE_BOOL:
     case OTELC_VALUE_INT:
-    case OTELC_VALUE_DOUBLE:
-        dst->u = src->u;
-        return true;
+    case OTELC_VALUE_DOUBLE: dst->u = src->u; return true;
     case OTELC_VALUE_STRING_ARRAY: {
         uint32_t n = src->u.sa ? src->len : 0;
         const char **a = arena_alloc(s, sizeof(char *) * (n ? n : 1));
@@ -263,16 +262,15 @@ static bool copy_value(otelc_span *s, otelc_value *dst, const otelc_value *src,
         dst->len = n;
         return true;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
 /* Set or replace key in an attribute array.  Returns false if dropped. */
 static inline __attribute__((always_inline)) bool
-attrs_set(otelc_span *s, otelc_attribute **arr, uint32_t *count,
-                      uint32_t *cap, uint32_t limit, const char *key,
-                      const otelc_value *v, uint32_t max_len) {
+attrs_set(otelc_span *s, otelc_attribute **arr, uint32_t *count, uint32_t *cap,
+          uint32_t limit, const char *key, const otelc_value *v,
+          uint32_t max_len) {
     size_t klen = strlen(key);
     otelc_attribute *a = *arr;
     uint16_t l16 = klen > 0xffff ? 0xffff : (uint16_t)klen;
@@ -319,8 +317,7 @@ static void copy_attr_list(otelc_span *s, const otelc_attribute *in, size_t n,
     uint32_t c = 0, cap = 0, d = 0;
     uint32_t max_len = s->tracer->provider->limits.attribute_value_length;
     for (size_t i = 0; i < n; i++) {
-        if (!in[i].key || !in[i].key[0] ||
-            in[i].value.type == OTELC_VALUE_NONE)
+        if (!in[i].key || !in[i].key[0] || in[i].value.type == OTELC_VALUE_NONE)
             continue;
         if (!attrs_set(s, &arr, &c, &cap, limit, in[i].key, &in[i].value,
                        max_len))
@@ -331,7 +328,8 @@ static void copy_attr_list(otelc_span *s, const otelc_attribute *in, size_t n,
     *dropped = d;
 }
 
-/* ---- recording spans: setters -------------------------------------------------- */
+/* ---- recording spans: setters
+ * -------------------------------------------------- */
 
 void otelc__span_init_recording(otelc_span *s);
 void otelc__span_init_recording(otelc_span *s) {
@@ -367,7 +365,8 @@ static inline bool writable(const otelc_span *s) {
 }
 
 /* Set one attribute on a span already known to be writable. */
-static inline __attribute__((always_inline)) void set_attr(otelc_span *s, const char *key, const otelc_value *v) {
+static inline __attribute__((always_inline)) void
+set_attr(otelc_span *s, const char *key, const otelc_value *v) {
     if (OTELC_UNLIKELY(!key || !key[0]))
         return;
     const otelc_span_limits *l = &s->tracer->provider->limits;
@@ -408,8 +407,8 @@ OTELC_API void otelc_span_set_attribute_str_n(otelc_span *s, const char *key,
     if (!writable(s))
         return;
     /* len 0 means "use strlen" on input, so an empty value goes as "". */
-    otelc_value v = {OTELC_VALUE_STRING, (uint32_t)len,
-                     {.s = len ? value : ""}};
+    otelc_value v = {
+        OTELC_VALUE_STRING, (uint32_t)len, {.s = len ? value : ""}};
     set_attr(s, key, &v);
 }
 
@@ -439,8 +438,7 @@ OTELC_API void otelc_span_set_attribute_bool(otelc_span *s, const char *key,
 
 OTELC_API void otelc_span_add_event_at(otelc_span *s, const char *name,
                                        otelc_time_ns time,
-                                       const otelc_attribute *attrs,
-                                       size_t n) {
+                                       const otelc_attribute *attrs, size_t n) {
     if (!writable(s))
         return;
     const otelc_span_limits *l = &s->tracer->provider->limits;
@@ -514,8 +512,8 @@ void otelc__span_add_link(otelc_span *s, const otelc_link *link) {
     }
     copy_attr_list(s, link->attributes,
                    link->attributes ? link->attribute_count : 0,
-                   l->link_attribute_count, &d->attributes,
-                   &d->attribute_count, &d->dropped_attribute_count);
+                   l->link_attribute_count, &d->attributes, &d->attribute_count,
+                   &d->dropped_attribute_count);
     s->d.link_count++;
 }
 

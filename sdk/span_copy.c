@@ -87,8 +87,7 @@ static void value(cursor *c, otelc_value *dst, const otelc_value *src) {
         }
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -121,8 +120,8 @@ static otelc_span_data *copy(cursor *c, const otelc_span_data *s) {
     const otelc_attribute *a = attrs(c, s->attributes, s->attribute_count);
     if (d)
         d->attributes = a;
-    otelc_event_data *ev = take(c, sizeof *ev * s->event_count,
-                                alignof(otelc_event_data));
+    otelc_event_data *ev =
+        take(c, sizeof *ev * s->event_count, alignof(otelc_event_data));
     for (uint32_t i = 0; i < s->event_count; i++) {
         if (ev)
             ev[i] = s->events[i];
@@ -135,8 +134,8 @@ static otelc_span_data *copy(cursor *c, const otelc_span_data *s) {
     }
     if (d)
         d->events = ev;
-    otelc_link_data *ln = take(c, sizeof *ln * s->link_count,
-                               alignof(otelc_link_data));
+    otelc_link_data *ln =
+        take(c, sizeof *ln * s->link_count, alignof(otelc_link_data));
     for (uint32_t i = 0; i < s->link_count; i++) {
         if (ln)
             ln[i] = s->links[i];
@@ -165,4 +164,6 @@ OTELC_API otelc_span_data *otelc_span_data_copy(const otelc_span_data *s) {
     return copy(&c, s);
 }
 
-OTELC_API void otelc_span_data_free(otelc_span_data *copy) { free(copy); }
+OTELC_API void otelc_span_data_free(otelc_span_data *copy) {
+    free(copy);
+}

@@ -25,7 +25,8 @@ typedef struct otelc__tracestate {
 
 /* NULL for NULL or "" (no trace state). */
 otelc__tracestate *otelc__tracestate_new(const char *s, size_t len);
-static inline otelc__tracestate *otelc__tracestate_retain(otelc__tracestate *t) {
+static inline otelc__tracestate *
+otelc__tracestate_retain(otelc__tracestate *t) {
     if (t)
         atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
     return t;
@@ -55,16 +56,16 @@ typedef struct otelc__arena_block {
 } otelc__arena_block;
 
 struct otelc_span {
-    otelc_span_data d; /* must stay first: exporters see &span->d */
-    struct otelc_span *next;        /* pool / return-stack link */
-    otelc__thread *owner;           /* the pool this record returns to */
+    otelc_span_data d;       /* must stay first: exporters see &span->d */
+    struct otelc_span *next; /* pool / return-stack link */
+    otelc__thread *owner;    /* the pool this record returns to */
     otelc_tracer *tracer;
     otelc__tracestate *tstate;
-    _Atomic uint32_t refs;          /* processors still holding it */
+    _Atomic uint32_t refs; /* processors still holding it */
     uint8_t recording;
     uint8_t ended;
-    uint8_t status_final;           /* OK was set: status is frozen */
-    uint8_t scoped;                 /* made current by a scoped macro */
+    uint8_t status_final; /* OK was set: status is frozen */
+    uint8_t scoped;       /* made current by a scoped macro */
     uint32_t attr_cap;
     uint32_t event_cap;
     uint32_t link_cap;
@@ -149,7 +150,8 @@ static inline void otelc__span_release(otelc_span *span) {
  * push per owning thread rather than one per span. */
 void otelc__span_release_batch(otelc_span **spans, size_t n);
 
-/* ---- processors ----------------------------------------------------------- */
+/* ---- processors -----------------------------------------------------------
+ */
 typedef struct otelc__processor_ops {
     const char *kind;
     /* Called as a span starts (may be NULL). */
@@ -172,7 +174,8 @@ struct otelc_span_processor {
 otelc_span_processor *otelc__processor_new(const otelc__processor_ops *ops,
                                            void *state, const char *name);
 
-/* ---- exporters ------------------------------------------------------------ */
+/* ---- exporters ------------------------------------------------------------
+ */
 struct otelc_span_exporter {
     const otelc_span_exporter_ops *ops;
     void *state;
@@ -180,7 +183,8 @@ struct otelc_span_exporter {
 };
 void otelc__exporter_shutdown(otelc_span_exporter *e, uint64_t deadline);
 
-/* ---- provider and tracer --------------------------------------------------- */
+/* ---- provider and tracer ---------------------------------------------------
+ */
 #define OTELC__MAX_PROCESSORS 8
 
 /* Per-(thread, provider) counters: one writer (the thread), summed on

@@ -88,8 +88,11 @@ size_t otelc__utf8_prefix(const char *s, size_t len, size_t max_chars) {
     size_t i = 0, chars = 0;
     while (i < len && chars < max_chars) {
         unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                 : (c >> 3) == 30 ? 4 : 1;
+        size_t n = c < 0x80         ? 1
+                   : (c >> 5) == 6  ? 2
+                   : (c >> 4) == 14 ? 3
+                   : (c >> 3) == 30 ? 4
+                                    : 1;
         if (i + n > len)
             n = len - i;
         i += n;
@@ -127,4 +130,6 @@ OTELC_API const char *otelc_strerror(otelc_status status) {
     return "unknown status";
 }
 
-OTELC_API const char *otelc_version(void) { return OTELC_VERSION_STRING; }
+OTELC_API const char *otelc_version(void) {
+    return OTELC_VERSION_STRING;
+}

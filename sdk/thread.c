@@ -22,7 +22,9 @@ static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t g_owner_ids = 1;
 
-uint64_t otelc__next_owner_id(void) { return atomic_fetch_add(&g_owner_ids, 1); }
+uint64_t otelc__next_owner_id(void) {
+    return atomic_fetch_add(&g_owner_ids, 1);
+}
 
 static void seed(otelc__thread *t) {
     otelc__os_random(&t->rng, sizeof t->rng);
@@ -91,9 +93,8 @@ otelc__thread *otelc__thread_create(void) {
     }
     pthread_mutex_unlock(&g_lock);
     if (!t) {
-        t = aligned_alloc(OTELC_CACHELINE,
-                          (sizeof *t + OTELC_CACHELINE - 1) &
-                              ~(size_t)(OTELC_CACHELINE - 1));
+        t = aligned_alloc(OTELC_CACHELINE, (sizeof *t + OTELC_CACHELINE - 1) &
+                                               ~(size_t)(OTELC_CACHELINE - 1));
         if (!t)
             return NULL;
         memset(t, 0, sizeof *t);
@@ -140,8 +141,7 @@ bool otelc__stack_grow(otelc__thread *t) {
     return true;
 }
 
-void otelc__thread_foreach(void (*fn)(otelc__thread *t, void *arg),
-                           void *arg) {
+void otelc__thread_foreach(void (*fn)(otelc__thread *t, void *arg), void *arg) {
     pthread_mutex_lock(&g_lock);
     for (otelc__thread *t = g_all; t; t = t->next_all)
         fn(t, arg);

@@ -21,10 +21,10 @@ struct otelc_span;
 
 /* One entry of the current-context stack. */
 typedef struct otelc__ctx_entry {
-    struct otelc_span *span;        /* a live span, or NULL */
-    const otelc_context *ctx;       /* an attached context, or NULL */
-    const otelc_baggage *baggage;   /* effective baggage at this level */
-    bool scoped;                    /* pushed by TRACE_SPAN: unwind ends it */
+    struct otelc_span *span;      /* a live span, or NULL */
+    const otelc_context *ctx;     /* an attached context, or NULL */
+    const otelc_baggage *baggage; /* effective baggage at this level */
+    bool scoped;                  /* pushed by TRACE_SPAN: unwind ends it */
 } otelc__ctx_entry;
 
 /* A per-thread slot binds an SDK object (a batch processor's queue, a
@@ -40,18 +40,18 @@ typedef struct otelc__slot {
 #define OTELC__INLINE_STACK 32
 
 typedef struct otelc__thread {
-    uint64_t rng;            /* wyrand state, seeded from getrandom */
-    uint32_t depth;          /* context stack */
+    uint64_t rng;   /* wyrand state, seeded from getrandom */
+    uint32_t depth; /* context stack */
     uint32_t cap;
     otelc__ctx_entry *stack;
     struct otelc_span *free_list; /* span pool, owner thread only */
-    uint32_t victim;         /* next slot to evict */
+    uint32_t victim;              /* next slot to evict */
     otelc__slot slots[OTELC__THREAD_SLOTS];
     /* Spans ended elsewhere come back here (lock-free push by any thread,
      * take-all by the owner, so no ABA). */
     _Atomic(struct otelc_span *) returned;
     _Atomic int exited;
-    uint32_t index;          /* 0, 1, 2 ... in creation order */
+    uint32_t index; /* 0, 1, 2 ... in creation order */
     struct otelc__thread *next_all;
     struct otelc__thread *next_idle;
     char request_id[OTELC_REQUEST_ID_MAX]; /* "" = none */

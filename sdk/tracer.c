@@ -45,7 +45,8 @@ OTELC_API otelc_tracer *otelc_default_tracer(void) {
     return &otelc_tracer_provider_global()->default_tracer;
 }
 
-/* ---- provider lifecycle ---------------------------------------------------- */
+/* ---- provider lifecycle ----------------------------------------------------
+ */
 
 OTELC_API otelc_tracer_provider *
 otelc_tracer_provider_new(otelc_resource *resource, otelc_sampler *sampler) {
@@ -72,9 +73,8 @@ otelc_tracer_provider_new(otelc_resource *resource, otelc_sampler *sampler) {
     return p;
 }
 
-OTELC_API otelc_status
-otelc_tracer_provider_add_processor(otelc_tracer_provider *p,
-                                    otelc_span_processor *proc) {
+OTELC_API otelc_status otelc_tracer_provider_add_processor(
+    otelc_tracer_provider *p, otelc_span_processor *proc) {
     if (!p || !proc || p->noop) {
         otelc_span_processor_free(proc);
         return OTELC_EINVAL;
@@ -139,9 +139,8 @@ static void kick_flush(otelc_tracer_provider *p, uint32_t n) {
     }
 }
 
-OTELC_API otelc_status
-otelc_tracer_provider_force_flush(otelc_tracer_provider *p,
-                                  uint32_t timeout_ms) {
+OTELC_API otelc_status otelc_tracer_provider_force_flush(
+    otelc_tracer_provider *p, uint32_t timeout_ms) {
     if (!p || p->noop)
         return OTELC_OK;
     uint64_t deadline = deadline_after(timeout_ms);
@@ -157,8 +156,8 @@ otelc_tracer_provider_force_flush(otelc_tracer_provider *p,
     return st;
 }
 
-OTELC_API otelc_status
-otelc_tracer_provider_shutdown(otelc_tracer_provider *p, uint32_t timeout_ms) {
+OTELC_API otelc_status otelc_tracer_provider_shutdown(otelc_tracer_provider *p,
+                                                      uint32_t timeout_ms) {
     if (!p || p->noop)
         return OTELC_OK;
     if (atomic_exchange(&p->shut, 1))
@@ -220,7 +219,8 @@ OTELC_API void otelc_tracer_provider_free(otelc_tracer_provider *p) {
     free(p);
 }
 
-/* ---- statistics ------------------------------------------------------------- */
+/* ---- statistics -------------------------------------------------------------
+ */
 
 otelc__tracer_counters *otelc__counters_slow(otelc__thread *t,
                                              otelc_tracer_provider *p) {
@@ -244,8 +244,8 @@ OTELC_API void otelc_tracer_provider_stats(const otelc_tracer_provider *p,
     for (otelc__tracer_counters *c = p->counters; c; c = c->next) {
         /* "started" is derived: every start is counted exactly once, as
          * sampled (recording) or not recording. */
-        out->spans_started += atomic_load(&c->sampled) +
-                              atomic_load(&c->not_recording);
+        out->spans_started +=
+            atomic_load(&c->sampled) + atomic_load(&c->not_recording);
         out->spans_sampled += atomic_load(&c->sampled);
         out->spans_ended += atomic_load(&c->ended);
         out->spans_not_recording += atomic_load(&c->not_recording);
@@ -253,7 +253,8 @@ OTELC_API void otelc_tracer_provider_stats(const otelc_tracer_provider *p,
     pthread_mutex_unlock((pthread_mutex_t *)&p->lock);
 }
 
-/* ---- tracers ------------------------------------------------------------------ */
+/* ---- tracers
+ * ------------------------------------------------------------------ */
 
 OTELC_API otelc_tracer *otelc_tracer_get(otelc_tracer_provider *p,
                                          const char *name,
@@ -292,7 +293,8 @@ OTELC_API otelc_tracer *otelc_tracer_get(otelc_tracer_provider *p,
     return t ? t : &p->default_tracer;
 }
 
-/* ---- span start ------------------------------------------------------------------- */
+/* ---- span start
+ * ------------------------------------------------------------------- */
 
 /* The parent of a new span, resolved from options or the context stack. */
 typedef struct parent_info {
@@ -372,8 +374,8 @@ start_recording(otelc__thread *t, otelc_tracer *tracer, const char *name,
         s->d.parent_is_remote = false;
     }
     if (OTELC_UNLIKELY(sr->trace_state != NULL))
-        s->tstate = otelc__tracestate_new(sr->trace_state,
-                                          strlen(sr->trace_state));
+        s->tstate =
+            otelc__tracestate_new(sr->trace_state, strlen(sr->trace_state));
     else
         s->tstate = otelc__tracestate_retain(pi->tstate);
     s->d.trace_state = otelc__tracestate_str(s->tstate);
@@ -399,7 +401,6 @@ start_recording(otelc__thread *t, otelc_tracer *tracer, const char *name,
     return s;
 }
 
-
 OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
                                        const otelc_span_start_options *o) {
     if (!tracer)
@@ -412,8 +413,8 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
     resolve_parent(t, o, &pi);
 
     otelc_span_context sc;
-    if (OTELC_UNLIKELY(p->noop || atomic_load_explicit(&p->shut,
-                                                       memory_order_relaxed))) {
+    if (OTELC_UNLIKELY(p->noop ||
+                       atomic_load_explicit(&p->shut, memory_order_relaxed))) {
         /* The API without an SDK propagates the parent's context unchanged
          * (the specification's non-recording span). */
         if (pi.sc)
@@ -463,8 +464,8 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
     }
     /* Trace flags other than "sampled" (for instance "random") come from the
      * parent unchanged. */
-    uint8_t flags = pi.sc ? (pi.sc->trace_flags & ~OTELC_TRACE_FLAG_SAMPLED)
-                          : 0;
+    uint8_t flags =
+        pi.sc ? (pi.sc->trace_flags & ~OTELC_TRACE_FLAG_SAMPLED) : 0;
     if (sr.decision == OTELC_SAMPLING_RECORD_AND_SAMPLE)
         flags |= OTELC_TRACE_FLAG_SAMPLED;
     sc.trace_flags = flags;
@@ -481,7 +482,8 @@ OTELC_API otelc_span *otelc_span_start(otelc_tracer *tracer, const char *name,
     return start_recording(t, tracer, name, o, &sc, &pi, &sr, kind);
 }
 
-/* ---- span end -------------------------------------------------------------------- */
+/* ---- span end
+ * -------------------------------------------------------------------- */
 
 OTELC_API void otelc_span_end_at(otelc_span *s, otelc_time_ns end_time) {
     if (!s)

@@ -309,30 +309,14 @@ static bool parse_string(jr_parser *p, const char **out, size_t *out_len) {
         char e = p->s[i + 1];
         i += 2;
         switch (e) {
-        case '"':
-            dst[n++] = '"';
-            break;
-        case '\\':
-            dst[n++] = '\\';
-            break;
-        case '/':
-            dst[n++] = '/';
-            break;
-        case 'b':
-            dst[n++] = '\b';
-            break;
-        case 'f':
-            dst[n++] = '\f';
-            break;
-        case 'n':
-            dst[n++] = '\n';
-            break;
-        case 'r':
-            dst[n++] = '\r';
-            break;
-        case 't':
-            dst[n++] = '\t';
-            break;
+        case '"': dst[n++] = '"'; break;
+        case '\\': dst[n++] = '\\'; break;
+        case '/': dst[n++] = '/'; break;
+        case 'b': dst[n++] = '\b'; break;
+        case 'f': dst[n++] = '\f'; break;
+        case 'n': dst[n++] = '\n'; break;
+        case 'r': dst[n++] = '\r'; break;
+        case 't': dst[n++] = '\t'; break;
         case 'u': {
             int32_t cp = end - i >= 4 ? hex4(p->s + i) : -1;
             if (cp < 0) {
@@ -371,7 +355,9 @@ static bool parse_string(jr_parser *p, const char **out, size_t *out_len) {
     return true;
 }
 
-static bool is_digit(int c) { return c >= '0' && c <= '9'; }
+static bool is_digit(int c) {
+    return c >= '0' && c <= '9';
+}
 
 /* number = [ "-" ] int [ frac ] [ exp ], int = "0" / digit1-9 *digit. */
 static bool parse_number(jr_parser *p, jr_value *v) {
@@ -549,15 +535,10 @@ static bool parse_value(jr_parser *p, jr_value *v) {
         p->depth--;
         return ok;
     }
-    case '"':
-        v->type = JR_STRING;
-        return parse_string(p, &v->text, &v->len);
-    case 't':
-        return parse_literal(p, "true", v, JR_BOOL, true);
-    case 'f':
-        return parse_literal(p, "false", v, JR_BOOL, false);
-    case 'n':
-        return parse_literal(p, "null", v, JR_NULL, false);
+    case '"': v->type = JR_STRING; return parse_string(p, &v->text, &v->len);
+    case 't': return parse_literal(p, "true", v, JR_BOOL, true);
+    case 'f': return parse_literal(p, "false", v, JR_BOOL, false);
+    case 'n': return parse_literal(p, "null", v, JR_NULL, false);
     case -1:
         fail_at(p, p->pos,
                 p->pos == 0 ? "empty input"
@@ -613,11 +594,17 @@ void jr_free(jr_doc *doc) {
     free(doc);
 }
 
-const jr_value *jr_root(const jr_doc *doc) { return doc ? &doc->root : NULL; }
+const jr_value *jr_root(const jr_doc *doc) {
+    return doc ? &doc->root : NULL;
+}
 
-jr_type jr_type_of(const jr_value *v) { return v ? v->type : JR_NULL; }
+jr_type jr_type_of(const jr_value *v) {
+    return v ? v->type : JR_NULL;
+}
 
-bool jr_bool(const jr_value *v) { return v && v->type == JR_BOOL && v->b; }
+bool jr_bool(const jr_value *v) {
+    return v && v->type == JR_BOOL && v->b;
+}
 
 double jr_number(const jr_value *v) {
     return v && v->type == JR_NUMBER ? v->num : 0;

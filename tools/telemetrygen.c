@@ -257,10 +257,10 @@ struct tg_run {
     size_t ndrives;
 
     /* Traces mode: names and keys built before the clock starts. */
-    char **span_names; /* per level: "tg.level.<d>" */
+    char **span_names;           /* per level: "tg.level.<d>" */
     otelc_counter *m_spans;      /* --metrics */
     otelc_histogram *m_duration; /* --metrics */
-    char **attr_keys;  /* per attribute: "tg.<type>.<k>" */
+    char **attr_keys;            /* per attribute: "tg.<type>.<k>" */
     tg_trace_stats flushed, final;
 };
 
@@ -277,7 +277,9 @@ static uint64_t mono_ns(void) {
     return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static double seconds(uint64_t ns) { return (double)ns / 1e9; }
+static double seconds(uint64_t ns) {
+    return (double)ns / 1e9;
+}
 
 /* Sleep until the monotonic time `due`, in steps of at most 100 ms so a
  * stop request is seen.  Returns false when asked to stop. */
@@ -404,17 +406,10 @@ static void *traces_thread_new(tg_run *run, unsigned index) {
         otelc_attribute *a = &t->attrs[k];
         a->key = run->attr_keys[k];
         switch (k % 4) {
-        case 0:
-            a->value = OTELC_ATTR_STR("", "telemetrygen").value;
-            break;
-        case 1:
-            a->value = OTELC_ATTR_INT("", 0).value;
-            break;
-        case 2:
-            a->value = OTELC_ATTR_DOUBLE("", 0).value;
-            break;
-        default:
-            a->value = OTELC_ATTR_BOOL("", false).value;
+        case 0: a->value = OTELC_ATTR_STR("", "telemetrygen").value; break;
+        case 1: a->value = OTELC_ATTR_INT("", 0).value; break;
+        case 2: a->value = OTELC_ATTR_DOUBLE("", 0).value; break;
+        default: a->value = OTELC_ATTR_BOOL("", false).value;
         }
     }
     return t;
@@ -428,17 +423,10 @@ static void traces_emit(void *state, uint64_t seq) {
     for (unsigned k = 0; k < t->nattrs; k++) {
         otelc_value *v = &t->attrs[k].value;
         switch (k % 4) {
-        case 1:
-            v->u.i = (int64_t)seq;
-            break;
-        case 2:
-            v->u.d = (double)seq * 0.5;
-            break;
-        case 3:
-            v->u.b = seq & 1;
-            break;
-        default:
-            break;
+        case 1: v->u.i = (int64_t)seq; break;
+        case 2: v->u.d = (double)seq * 0.5; break;
+        case 3: v->u.b = seq & 1; break;
+        default: break;
         }
     }
     otelc_span_start_options opts = {0};
@@ -587,10 +575,10 @@ static void traces_summarize(tg_run *run, const tg_drive *dr, FILE *out) {
     if (run->cfg->logs) {
         otelc_log_stats ls;
         otelc_log_get_stats(&ls);
-        fprintf(out, "  logs:            %llu records emitted, %llu dropped\n",
-                (unsigned long long)ls.records_emitted,
-                (unsigned long long)(ls.dropped_queue_full +
-                                     ls.dropped_shutdown));
+        fprintf(
+            out, "  logs:            %llu records emitted, %llu dropped\n",
+            (unsigned long long)ls.records_emitted,
+            (unsigned long long)(ls.dropped_queue_full + ls.dropped_shutdown));
     }
 }
 

@@ -326,7 +326,9 @@ static void tput(tbuf *b, const char *s, size_t n) {
     b->data[b->len] = '\0';
 }
 
-static void tputs(tbuf *b, const char *s) { tput(b, s, strlen(s)); }
+static void tputs(tbuf *b, const char *s) {
+    tput(b, s, strlen(s));
+}
 
 /* An OTLP AnyValue, compactly: strings quoted and cut at 40 bytes. */
 static void format_any(tbuf *b, const jr_value *any) {

@@ -90,17 +90,13 @@ void otelc__otlp_json_value(otelc__buf *b, const otelc_value *v) {
                 e.type = OTELC_VALUE_INT;
                 e.u.i = v->u.ia[i];
                 break;
-            default:
-                e.type = OTELC_VALUE_DOUBLE;
-                e.u.d = v->u.da[i];
+            default: e.type = OTELC_VALUE_DOUBLE; e.u.d = v->u.da[i];
             }
             otelc__otlp_json_value(b, &e);
         }
         otelc__buf_puts(b, "]}");
         break;
-    default:
-        otelc__buf_putc(b, '{');
-        break;
+    default: otelc__buf_putc(b, '{'); break;
     }
     otelc__buf_putc(b, '}');
 }
@@ -146,8 +142,8 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
      * known, and 0x200 is set when the span's parent came from another
      * process.  Links carry the same bits for the linked context. */
     KEY(b, &f, "flags");
-    otelc__json_u64(b, (uint64_t)(s->context.trace_flags & W3C_FLAGS) |
-                           0x100u | (s->parent_is_remote ? 0x200u : 0));
+    otelc__json_u64(b, (uint64_t)(s->context.trace_flags & W3C_FLAGS) | 0x100u |
+                           (s->parent_is_remote ? 0x200u : 0));
     KEY(b, &f, "name");
     otelc__json_cstr(b, s->name);
     KEY(b, &f, "kind");
@@ -221,9 +217,9 @@ static void span_json(otelc__buf *b, const otelc_span_data *s) {
                 otelc__json_u64(b, l->dropped_attribute_count);
             }
             KEY(b, &lf, "flags");
-            otelc__json_u64(b,
-                            (uint64_t)(l->context.trace_flags & W3C_FLAGS) |
-                                0x100u | (l->context.is_remote ? 0x200u : 0));
+            otelc__json_u64(b, (uint64_t)(l->context.trace_flags & W3C_FLAGS) |
+                                   0x100u |
+                                   (l->context.is_remote ? 0x200u : 0));
             otelc__buf_putc(b, '}');
         }
         otelc__buf_putc(b, ']');

@@ -40,12 +40,14 @@ typedef struct console_state {
 
 static const char *kind_name(otelc_span_kind k) {
     static const char *const n[] = {"UNSPECIFIED", "INTERNAL", "SERVER",
-                                    "CLIENT", "PRODUCER", "CONSUMER"};
+                                    "CLIENT",      "PRODUCER", "CONSUMER"};
     return (unsigned)k < 6 ? n[k] : "UNKNOWN";
 }
 
 /* A string from the application, quoted and escaped. */
-static void quoted(otelc__buf *b, const char *s) { otelc__json_cstr(b, s); }
+static void quoted(otelc__buf *b, const char *s) {
+    otelc__json_cstr(b, s);
+}
 
 /* A key or other bare word, escaped but not quoted. */
 static void bare(otelc__buf *b, const char *s) {
@@ -83,15 +85,9 @@ static void value_text(otelc__buf *b, const otelc_value *v) {
         otelc__buf_puts(b, "0x");
         hex(b, (const uint8_t *)v->u.s, v->u.s ? v->len : 0);
         break;
-    case OTELC_VALUE_BOOL:
-        otelc__buf_puts(b, v->u.b ? "true" : "false");
-        break;
-    case OTELC_VALUE_INT:
-        otelc__json_i64(b, v->u.i);
-        break;
-    case OTELC_VALUE_DOUBLE:
-        otelc__json_double(b, v->u.d);
-        break;
+    case OTELC_VALUE_BOOL: otelc__buf_puts(b, v->u.b ? "true" : "false"); break;
+    case OTELC_VALUE_INT: otelc__json_i64(b, v->u.i); break;
+    case OTELC_VALUE_DOUBLE: otelc__json_double(b, v->u.d); break;
     case OTELC_VALUE_STRING_ARRAY:
     case OTELC_VALUE_BOOL_ARRAY:
     case OTELC_VALUE_INT_ARRAY:
@@ -111,8 +107,7 @@ static void value_text(otelc__buf *b, const otelc_value *v) {
         }
         otelc__buf_putc(b, ']');
         break;
-    default:
-        otelc__buf_puts(b, "(none)");
+    default: otelc__buf_puts(b, "(none)");
     }
 }
 
@@ -224,8 +219,7 @@ static void span_text(otelc__buf *b, const otelc_span_data *s) {
     }
     if (s->dropped_attribute_count || s->dropped_event_count ||
         s->dropped_link_count)
-        otelc__buf_printf(b,
-                          "  dropped: %u attributes, %u events, %u links\n",
+        otelc__buf_printf(b, "  dropped: %u attributes, %u events, %u links\n",
                           s->dropped_attribute_count, s->dropped_event_count,
                           s->dropped_link_count);
 }
@@ -272,8 +266,8 @@ static void console_free(void *st) {
     free(c);
 }
 
-static const otelc_span_exporter_ops console_ops = {
-    "console", console_export, NULL, NULL, console_free};
+static const otelc_span_exporter_ops console_ops = {"console", console_export,
+                                                    NULL, NULL, console_free};
 
 OTELC_API otelc_span_exporter *otelc_console_exporter_new(FILE *out) {
     console_state *c = calloc(1, sizeof *c);

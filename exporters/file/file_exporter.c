@@ -191,8 +191,8 @@ static void file_free(void *st) {
     free(f);
 }
 
-static const otelc_span_exporter_ops file_ops = {
-    "file", file_export, file_flush, NULL, file_free};
+static const otelc_span_exporter_ops file_ops = {"file", file_export,
+                                                 file_flush, NULL, file_free};
 
 /* mkdir -p for the parent directories of path.  Returns false with errno
  * and the failing directory in *failed (malloc'd) when one could not be
@@ -250,8 +250,8 @@ OTELC_API otelc_span_exporter *otelc_file_exporter_new(const char *path) {
     }
     free(failed_dir);
     struct stat sb;
-    bool stream = fstat(fd, &sb) == 0 &&
-                  (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
+    bool stream =
+        fstat(fd, &sb) == 0 && (S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode));
     if (!stream) {
         int fl = fcntl(fd, F_GETFL);
         if (fl >= 0)

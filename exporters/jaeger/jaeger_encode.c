@@ -103,12 +103,8 @@ static int tag_attr(otelc__jaeger_enc *e, otelc__buf *b,
     case OTELC_VALUE_STRING:
         tag_str(b, a->key, v->u.s ? v->u.s : "", v->u.s ? v->len : 0);
         return 1;
-    case OTELC_VALUE_BOOL:
-        tag_bool(b, a->key, v->u.b);
-        return 1;
-    case OTELC_VALUE_INT:
-        tag_long(b, a->key, v->u.i);
-        return 1;
+    case OTELC_VALUE_BOOL: tag_bool(b, a->key, v->u.b); return 1;
+    case OTELC_VALUE_INT: tag_long(b, a->key, v->u.i); return 1;
     case OTELC_VALUE_DOUBLE:
         otelc__tb_field_binary(b, 1, a->key, strlen(a->key));
         otelc__tb_field_i32(b, 2, TAG_DOUBLE);
@@ -132,8 +128,7 @@ static int tag_attr(otelc__jaeger_enc *e, otelc__buf *b,
         }
         tag_str(b, a->key, e->scratch.data, e->scratch.len);
         return 1;
-    case OTELC_VALUE_NONE:
-        break;
+    case OTELC_VALUE_NONE: break;
     }
     return 0;
 }
@@ -218,16 +213,11 @@ static void log_link(otelc__jaeger_enc *e, otelc__buf *b,
 
 static const char *kind_name(otelc_span_kind k) {
     switch (k) {
-    case OTELC_SPAN_KIND_SERVER:
-        return "server";
-    case OTELC_SPAN_KIND_CLIENT:
-        return "client";
-    case OTELC_SPAN_KIND_PRODUCER:
-        return "producer";
-    case OTELC_SPAN_KIND_CONSUMER:
-        return "consumer";
-    default:
-        return NULL; /* INTERNAL and UNSPECIFIED get no tag */
+    case OTELC_SPAN_KIND_SERVER: return "server";
+    case OTELC_SPAN_KIND_CLIENT: return "client";
+    case OTELC_SPAN_KIND_PRODUCER: return "producer";
+    case OTELC_SPAN_KIND_CONSUMER: return "consumer";
+    default: return NULL; /* INTERNAL and UNSPECIFIED get no tag */
     }
 }
 
@@ -318,8 +308,9 @@ void otelc__jaeger_encode_span(otelc__jaeger_enc *e, otelc__buf *b,
     /* Jaeger flags: 1 sampled, 2 debug (kept from a B3/Jaeger caller as
      * OTELC_TRACE_FLAG_DEBUG). */
     otelc__tb_field_i32(
-        b, 7, ((s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0) |
-                  ((s->context.trace_flags & OTELC_TRACE_FLAG_DEBUG) ? 2 : 0));
+        b, 7,
+        ((s->context.trace_flags & OTELC_TRACE_FLAG_SAMPLED) ? 1 : 0) |
+            ((s->context.trace_flags & OTELC_TRACE_FLAG_DEBUG) ? 2 : 0));
     otelc__tb_field_i64(b, 8, (int64_t)(s->start_time / 1000));
     uint64_t dur =
         s->end_time > s->start_time ? s->end_time - s->start_time : 0;

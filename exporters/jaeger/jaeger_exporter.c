@@ -84,8 +84,7 @@ static size_t build_request(jaeger_state *s,
                 "jaeger exporter: span \"%.64s\" needs %zu bytes, more than "
                 "the request limit of %zu (OTELC_JAEGER_MAX_REQUEST_BYTES); "
                 "span dropped",
-                spans[i]->name,
-                header + span_len + OTELC__JAEGER_BATCH_TRAILER,
+                spans[i]->name, header + span_len + OTELC__JAEGER_BATCH_TRAILER,
                 s->max_request);
             s->prog_too_large++;
             s->prog_seq = -1;

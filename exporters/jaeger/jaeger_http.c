@@ -168,10 +168,8 @@ static bool curl_error_retryable(CURLcode rc) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_OUT_OF_MEMORY:
-        return false;
-    default:
-        return true;
+    case CURLE_OUT_OF_MEMORY: return false;
+    default: return true;
     }
 }
 

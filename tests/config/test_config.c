@@ -34,7 +34,8 @@
 /* sdk/config.c, for white-box checks of what the options hold. */
 const char *otelc__options_get(const otelc_options *o, const char *name);
 
-/* ---- the table, as data --------------------------------------------------- */
+/* ---- the table, as data ---------------------------------------------------
+ */
 
 typedef struct entry {
     const char *name;
@@ -550,7 +551,8 @@ Test(table, names_are_unique_and_documented) {
     }
 }
 
-/* ---- the guide's names ------------------------------------------------------ */
+/* ---- the guide's names ------------------------------------------------------
+ */
 
 Test(config, guide_names_are_read_from_the_environment) {
     static const struct {
@@ -606,7 +608,8 @@ Test(config, typed_getters_read_the_normalised_values) {
     cr_assert_str_eq(otelc__cfg_name(OTELC_CFG_SYSLOG_PORT), "SYSLOG_PORT");
 }
 
-/* ---- types in detail --------------------------------------------------------- */
+/* ---- types in detail
+ * --------------------------------------------------------- */
 
 static const char *set_code(const char *name, const char *value,
                             otelc_status *st) {
@@ -848,7 +851,8 @@ Test(config, options_set_errors) {
     otelc_options_free(NULL);
 }
 
-/* ---- conflicts between OTEL_ names and the guide's ---------------------------- */
+/* ---- conflicts between OTEL_ names and the guide's
+ * ---------------------------- */
 
 Test(config, prometheus_port_wins_over_metrics_port_reported_once) {
     setenv("METRICS_PORT", "9000", 1);
@@ -863,7 +867,8 @@ Test(config, prometheus_port_wins_over_metrics_port_reported_once) {
     cr_assert_eq(diag_count("METRICS_PORT", NULL), 1, "%s", diag_captured());
 }
 
-/* ---- the sampler the configuration selects ------------------------------------- */
+/* ---- the sampler the configuration selects
+ * ------------------------------------- */
 
 static char *sampler_desc(void) {
     otelc_sampler *s = otelc_sampler_from_config();
@@ -997,7 +1002,8 @@ Test(sampler_config, bad_sampler_arg_uses_one) {
         "%s", diag_captured());
 }
 
-/* ---- OTEL_LOG_LEVEL filters the SDK's own diagnostics ------------------------- */
+/* ---- OTEL_LOG_LEVEL filters the SDK's own diagnostics
+ * ------------------------- */
 
 static int probe(void) {
     /* One line per level; the return value says which got through. */
@@ -1069,7 +1075,8 @@ Test(log_level, level_set_in_code_is_not_undone_by_a_lazy_load) {
     cr_assert_eq(otelc_diag_get_level(), OTELC_DIAG_DEBUG);
 }
 
-/* ---- redaction ------------------------------------------------------------------- */
+/* ---- redaction
+ * ------------------------------------------------------------------- */
 
 static char *dump(void) {
     char *buf = NULL;

@@ -69,7 +69,9 @@ static void expect(const pairs *ps, const char *name, const char *value,
                      line);
 }
 
-static int diag_lines(void) { return diag_count("", NULL); }
+static int diag_lines(void) {
+    return diag_count("", NULL);
+}
 
 static char *write_file(const char *dir, const char *name,
                         const char *content) {
@@ -223,7 +225,8 @@ Test(dotenv, byte_order_mark_is_skipped) {
     cr_assert_eq(diag_lines(), 0, "%s", diag_captured());
 }
 
-/* ---- errors: reported with file:line, the rest is still read -------------- */
+/* ---- errors: reported with file:line, the rest is still read --------------
+ */
 
 Test(dotenv, missing_equals_is_reported_and_skipped) {
     pairs *ps = parse("A=1\n"
@@ -328,7 +331,8 @@ Test(dotenv, export_and_blanks_at_the_very_end) {
                  diag_captured());
 }
 
-/* ---- .env files read by the loader ----------------------------------------- */
+/* ---- .env files read by the loader -----------------------------------------
+ */
 
 Test(dotenv_loader, dotenv_in_working_directory_is_read) {
     const char *dir = test_tmpdir();

@@ -94,7 +94,8 @@ static int python_count_spans(const char *path, const char *svc,
     return n;
 }
 
-/* ---- lifecycle ------------------------------------------------------------- */
+/* ---- lifecycle -------------------------------------------------------------
+ */
 
 Test(init, twice_is_eexist_and_shutdown_allows_again) {
     setenv("OTEL_TRACES_EXPORTER", "none", 1);
@@ -170,7 +171,8 @@ Test(init, after_shutdown_spans_are_non_recording) {
     }
 }
 
-/* ---- exporters by name -------------------------------------------------------- */
+/* ---- exporters by name
+ * -------------------------------------------------------- */
 
 Test(init, file_exporter_writes_spans_to_otelc_file_path_on_shutdown) {
     const char *dir = test_tmpdir();
@@ -231,7 +233,8 @@ Test(init, exporters_not_built_are_diagnosed_as_not_built) {
     cr_assert_eq(python_count_spans(path, "svc", "still-exported"), 1);
 }
 
-/* ---- options from code ------------------------------------------------------------ */
+/* ---- options from code
+ * ------------------------------------------------------------ */
 
 Test(init, options_win_over_environment) {
     setenv("OTEL_SERVICE_NAME", "env-svc", 1);
@@ -305,7 +308,8 @@ Test(init, config_dump_redacts_secrets) {
     otelc_shutdown(5000);
 }
 
-/* ---- the configured sampler, seen through spans --------------------------------- */
+/* ---- the configured sampler, seen through spans
+ * --------------------------------- */
 
 static bool root_recorded(void) {
     bool rec = false;
@@ -380,7 +384,8 @@ Test(init_sampling, bad_rate_falls_back_to_parentbased_always_on) {
     otelc_shutdown(5000);
 }
 
-/* ---- diagnostics level through init ------------------------------------------------ */
+/* ---- diagnostics level through init
+ * ------------------------------------------------ */
 
 Test(init, otel_log_level_debug_shows_the_init_summary) {
     setenv("OTEL_LOG_LEVEL", "debug", 1);
@@ -412,7 +417,8 @@ Test(init, sdk_disabled_is_reported_at_info) {
     otelc_shutdown(1000);
 }
 
-/* ---- span limits from configuration ---------------------------------------------- */
+/* ---- span limits from configuration
+ * ---------------------------------------------- */
 
 Test(init, span_limits_follow_the_general_limits) {
     setenv("OTEL_ATTRIBUTE_COUNT_LIMIT", "3", 1);

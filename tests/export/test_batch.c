@@ -12,7 +12,8 @@
 
 #include "support/test_support.h"
 
-/* ---- exactly once from 4 threads ---------------------------------------------- */
+/* ---- exactly once from 4 threads
+ * ---------------------------------------------- */
 
 static otelc_tracer *g_tracer;
 enum { PAIRS_PER_THREAD = 50000, THREADS = 4 };
@@ -93,7 +94,8 @@ Test(batch, four_threads_arrive_exactly_once_with_parent_links,
     pipeline_free(&tp);
 }
 
-/* ---- a slow exporter and a tiny queue ------------------------------------------------ */
+/* ---- a slow exporter and a tiny queue
+ * ------------------------------------------------ */
 
 typedef struct slow_state {
     int sleep_ms;
@@ -122,7 +124,8 @@ static const otelc_span_exporter_ops slow_ops = {"slow", slow_export, NULL,
 Test(batch, a_full_queue_drops_and_counts_exactly) {
     static slow_state ss = {.sleep_ms = 20, .lock = PTHREAD_MUTEX_INITIALIZER};
     otelc_tracer_provider *p = otelc_tracer_provider_new(NULL, NULL);
-    otelc_batch_options o = {.max_queue_size = 16, .max_export_batch_size = 8,
+    otelc_batch_options o = {.max_queue_size = 16,
+                             .max_export_batch_size = 8,
                              .schedule_delay_ms = 10};
     otelc_span_processor *proc = otelc_batch_span_processor_new(
         otelc_span_exporter_new(&slow_ops, &ss), &o);
@@ -158,12 +161,15 @@ Test(batch, batch_larger_than_queue_is_corrected) {
         otelc_span_exporter_new(&slow_ops, &ss), &o);
     cr_assert_not_null(proc);
     cr_assert_eq(diag_count("max export batch size 100 exceeds the queue "
-                            "size 4; using 4", NULL), 1);
+                            "size 4; using 4",
+                            NULL),
+                 1);
     otelc_span_processor_free(proc);
     diag_capture_stop();
 }
 
-/* ---- a hanging exporter ------------------------------------------------------------------ */
+/* ---- a hanging exporter
+ * ------------------------------------------------------------------ */
 
 static _Atomic int g_hang_calls;
 static otelc_export_result hang_export(void *st,
@@ -216,7 +222,8 @@ Test(batch, flush_and_shutdown_meet_their_deadline_with_a_hanging_exporter) {
      * the hung export, and freeing waits for nothing. */
 }
 
-/* ---- retries and failures ----------------------------------------------------------------- */
+/* ---- retries and failures
+ * ----------------------------------------------------------------- */
 
 Test(batch, retryable_failures_are_retried_with_backoff, .timeout = 30) {
     test_pipeline tp;
@@ -276,7 +283,9 @@ Test(batch, retries_stop_at_the_export_timeout) {
     pipeline_free(&tp);
 }
 
-/* ---- shutdown ------------------------------------------------------------------------------- */
+/* ---- shutdown
+ * -------------------------------------------------------------------------------
+ */
 
 Test(batch, shutdown_exports_what_is_queued_and_is_idempotent) {
     test_pipeline tp;
@@ -331,17 +340,21 @@ Test(batch, a_full_batch_wakes_the_worker_before_the_delay) {
     otelc_tracer_provider_free(p);
 }
 
-/* ---- fan-out ------------------------------------------------------------------------------------ */
+/* ---- fan-out
+ * ------------------------------------------------------------------------------------
+ */
 
 Test(batch, several_processors_each_get_every_span) {
     otelc_tracer_provider *p = otelc_tracer_provider_new(NULL, NULL);
     otelc_memory_exporter *m1, *m2, *m3;
     otelc_tracer_provider_add_processor(
-        p, otelc_batch_span_processor_new(otelc_memory_exporter_new(&m1), NULL));
+        p,
+        otelc_batch_span_processor_new(otelc_memory_exporter_new(&m1), NULL));
     otelc_tracer_provider_add_processor(
         p, otelc_simple_span_processor_new(otelc_memory_exporter_new(&m2)));
     otelc_tracer_provider_add_processor(
-        p, otelc_batch_span_processor_new(otelc_memory_exporter_new(&m3), NULL));
+        p,
+        otelc_batch_span_processor_new(otelc_memory_exporter_new(&m3), NULL));
     otelc_tracer *t = otelc_tracer_get(p, "t", NULL);
     for (int i = 0; i < 1000; i++) {
         otelc_span *s = otelc_span_start(t, "fan", NULL);
@@ -354,17 +367,19 @@ Test(batch, several_processors_each_get_every_span) {
     cr_assert_eq(otelc_memory_exporter_count(m3), 1000);
     cr_assert_eq(otelc_memory_exporter_get(m3, 999)->attributes[0].value.u.i,
                  999);
-    cr_assert_str_eq(otelc_span_processor_name(
-                         otelc_tracer_provider_processor(p, 0)),
-                     "batch(memory)");
-    cr_assert_str_eq(otelc_span_processor_name(
-                         otelc_tracer_provider_processor(p, 1)),
-                     "simple(memory)");
+    cr_assert_str_eq(
+        otelc_span_processor_name(otelc_tracer_provider_processor(p, 0)),
+        "batch(memory)");
+    cr_assert_str_eq(
+        otelc_span_processor_name(otelc_tracer_provider_processor(p, 1)),
+        "simple(memory)");
     cr_assert_null(otelc_tracer_provider_processor(p, 3));
     otelc_tracer_provider_free(p);
 }
 
-/* ---- fork -------------------------------------------------------------------------------------- */
+/* ---- fork
+ * --------------------------------------------------------------------------------------
+ */
 
 static size_t count_named(otelc_memory_exporter *m, const char *name) {
     size_t n = otelc_memory_exporter_count(m), c = 0;

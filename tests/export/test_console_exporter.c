@@ -134,8 +134,9 @@ Test(console_exporter, prints_every_part_of_a_span) {
     otelc_span_id_to_hex(lsc.span_id, lsid);
 
     char *text = contents(tmp);
-    assert_has(text,
-               "span \"GET /users\" SERVER 12.345 ms status=ERROR \"db down\"\n");
+    assert_has(
+        text,
+        "span \"GET /users\" SERVER 12.345 ms status=ERROR \"db down\"\n");
     snprintf(want, sizeof want,
              "  trace_id=%s span_id=%s parent_id=%s (remote) flags=01\n", tid,
              sid, pid);
@@ -146,7 +147,8 @@ Test(console_exporter, prints_every_part_of_a_span) {
                      "http.status_code=-42, ratio=1.5, raw=0x00ff, "
                      "sa=[\"a\", \"b\"], ba=[true, false], ia=[1, -2], "
                      "da=[0.5, \"NaN\"]\n");
-    assert_has(text, "  event +1.002 ms \"exception\" {exception.type=\"E\"}\n");
+    assert_has(text,
+               "  event +1.002 ms \"exception\" {exception.type=\"E\"}\n");
     assert_has(text, "  event +12.000 ms \"done\"\n");
     snprintf(want, sizeof want,
              "  link %s/%s flags=01 trace_state=\"a=b\" {peer=\"x\"}\n", ltid,
@@ -164,11 +166,10 @@ Test(console_exporter, kinds_statuses_and_root_spans) {
     cpipe cp;
     cpipe_init(&cp, tmp, false);
     static const char *const names[] = {"UNSPECIFIED", "INTERNAL", "SERVER",
-                                        "CLIENT", "PRODUCER", "CONSUMER"};
+                                        "CLIENT",      "PRODUCER", "CONSUMER"};
     for (int k = 1; k <= 5; k++) {
-        otelc_span_start_options o = {.kind = (otelc_span_kind)k,
-                                      .root = true,
-                                      .start_time = T0};
+        otelc_span_start_options o = {
+            .kind = (otelc_span_kind)k, .root = true, .start_time = T0};
         otelc_span *s = otelc_span_start(cp.tracer, names[k], &o);
         if (k == 2)
             otelc_span_set_status(s, OTELC_STATUS_OK, NULL);
@@ -181,7 +182,9 @@ Test(console_exporter, kinds_statuses_and_root_spans) {
     for (int k = 1; k <= 5; k++) {
         snprintf(want, sizeof want, "span \"%s\" %s %d000.005 ms status=%s\n",
                  names[k], names[k], k,
-                 k == 2 ? "OK" : k == 3 ? "ERROR" : "UNSET");
+                 k == 2   ? "OK"
+                 : k == 3 ? "ERROR"
+                          : "UNSET");
         assert_has(text, want);
     }
     assert_has(text, "parent_id=- flags=01\n");
@@ -197,7 +200,8 @@ Test(console_exporter, application_strings_cannot_drive_the_terminal) {
     FILE *tmp = tmpfile();
     cpipe cp;
     cpipe_init(&cp, tmp, false);
-    otelc_span *s = otelc_span_start(cp.tracer, "evil\x1b[31mred\x07\xff", NULL);
+    otelc_span *s =
+        otelc_span_start(cp.tracer, "evil\x1b[31mred\x07\xff", NULL);
     otelc_span_set_attribute_str(s, "key\x1b]0;title\x07", "v\r\n\x1b[2J");
     otelc_span_set_attribute_str_n(s, "nul", "a\0b", 3);
     otelc_span_add_event(s, "ev\x1b", NULL, 0);
@@ -256,8 +260,8 @@ Test(console_exporter, write_failure_drops_counts_and_reports_once) {
     otelc_span_processor_stats(cp.cproc, &st);
     cr_assert_eq(st.dropped_export, 5);
     cr_assert_eq(st.spans_exported, 0);
-    cr_assert_eq(diag_count("console exporter", "No space left", NULL), 1,
-                 "%s", diag_captured());
+    cr_assert_eq(diag_count("console exporter", "No space left", NULL), 1, "%s",
+                 diag_captured());
     diag_capture_stop();
     otelc_tracer_provider_free(cp.p);
     fclose(full);

@@ -69,7 +69,8 @@ static void remove_tmpdir(void) {
 TestSuite(file_exporter, .fini = remove_tmpdir);
 TestSuite(json, .fini = remove_tmpdir);
 
-/* ---- the expectation file -------------------------------------------------- */
+/* ---- the expectation file --------------------------------------------------
+ */
 
 static void hexq(FILE *f, const void *p, size_t n) {
     const unsigned char *b = p;
@@ -130,8 +131,7 @@ static void put_value(FILE *f, const otelc_value *v) {
         fputc(']', f);
         break;
     }
-    default:
-        cr_assert_fail("unexpected value type %d", v->type);
+    default: cr_assert_fail("unexpected value type %d", v->type);
     }
 }
 
@@ -156,13 +156,15 @@ static void put_span(FILE *f, const otelc_span_data *s, int res) {
     hexs(f, s->scope->name);
     fputc(',', f);
     hexs(f, s->scope->version);
-    fprintf(f, "],\"traceId\":\"%s\",\"spanId\":\"%s\",\"parentSpanId\":\"%s\","
-               "\"traceState\":",
+    fprintf(f,
+            "],\"traceId\":\"%s\",\"spanId\":\"%s\",\"parentSpanId\":\"%s\","
+            "\"traceState\":",
             tid, sid, otelc_span_data_has_parent(s) ? pid : "");
     hexs(f, s->trace_state);
     /* SpanFlags: W3C flags | HAS_IS_REMOTE | IS_REMOTE for a remote parent. */
     fprintf(f, ",\"flags\":%u,\"name\":",
-            s->context.trace_flags | 0x100u | (s->parent_is_remote ? 0x200u : 0));
+            s->context.trace_flags | 0x100u |
+                (s->parent_is_remote ? 0x200u : 0));
     hexs(f, s->name);
     fprintf(f, ",\"kind\":%d,\"start\":\"%llu\",\"end\":\"%llu\",\"attrs\":",
             (int)s->kind, (unsigned long long)s->start_time,
@@ -268,13 +270,13 @@ static void run_checker(const char *out, const char *expect) {
     char *o = NULL;
     const char *args[] = {out, expect, NULL};
     int rc = run_python(CHECKER, args, &o);
-    cr_assert_eq(rc, 0, "check_otlp_json.py failed (%d):\n%s", rc,
-                 o ? o : "");
+    cr_assert_eq(rc, 0, "check_otlp_json.py failed (%d):\n%s", rc, o ? o : "");
     cr_assert_not_null(strstr(o, "OK lines="), "%s", o);
     free(o);
 }
 
-/* ---- a provider with the file exporter and a memory exporter ------------------ */
+/* ---- a provider with the file exporter and a memory exporter
+ * ------------------ */
 
 typedef struct fpipe {
     otelc_tracer_provider *p;
@@ -363,7 +365,8 @@ static otelc_span_context make_sc(uint8_t seed, uint8_t flags, bool remote) {
 
 #define T0 1700000000000000000ull
 
-/* ---- every field of a span ------------------------------------------------------ */
+/* ---- every field of a span
+ * ------------------------------------------------------ */
 
 Test(file_exporter, every_field_and_value_type_round_trips) {
     const char *dir = tmpdir();
@@ -392,8 +395,8 @@ Test(file_exporter, every_field_and_value_type_round_trips) {
     static const char *const sarr[] = {"a", "", "\xc3\xbcn\xc3\xaf", "q\"uote"};
     static const bool barr[] = {true, false, true};
     static const int64_t iarr[] = {INT64_MIN, -1, 0, 1, INT64_MAX};
-    static const double darr[] = {0.1, -0.0, 1e300, 5e-324, NAN,
-                                  INFINITY, -INFINITY, 3.0};
+    static const double darr[] = {0.1, -0.0,     1e300,     5e-324,
+                                  NAN, INFINITY, -INFINITY, 3.0};
     static const char bytes[] = {0x00, (char)0xff, 0x10, 'a', (char)0x80};
     otelc_attribute attrs[] = {
         OTELC_ATTR_STR("str", "value"),
@@ -430,9 +433,8 @@ Test(file_exporter, every_field_and_value_type_round_trips) {
     otelc_attribute lattrs[] = {OTELC_ATTR_STR("peer", "x"),
                                 OTELC_ATTR_INT("n", 1),
                                 OTELC_ATTR_BOOL("dropped", true)};
-    otelc_link links[] = {{l1, "lk=lv", lattrs, 3},
-                          {l2, NULL, NULL, 0},
-                          {l3, "", lattrs, 1}};
+    otelc_link links[] = {
+        {l1, "lk=lv", lattrs, 3}, {l2, NULL, NULL, 0}, {l3, "", lattrs, 1}};
     otelc_span_start_options o = {.kind = OTELC_SPAN_KIND_SERVER,
                                   .parent = rctx,
                                   .start_time = T0,
@@ -453,8 +455,8 @@ Test(file_exporter, every_field_and_value_type_round_trips) {
                                 OTELC_ATTR_INT("e.dropped", 9)};
     otelc_span_add_event_at(server, "cache.miss", T0 + 1000, eattrs, 3);
     otelc_span_add_event_at(server, "plain", T0 + 2000, NULL, 0);
-    otelc_span_record_exception(server, "IOError", "disk \"gone\"", NULL,
-                                NULL, 0);
+    otelc_span_record_exception(server, "IOError", "disk \"gone\"", NULL, NULL,
+                                0);
     otelc_span_add_event(server, "over the limit", NULL, 0);
 
     otelc_scope sc = otelc_span_make_current(server);
@@ -474,8 +476,8 @@ Test(file_exporter, every_field_and_value_type_round_trips) {
                                OTELC_SPAN_KIND_CONSUMER,
                                OTELC_SPAN_KIND_INTERNAL};
     for (int i = 0; i < 3; i++) {
-        otelc_span_start_options ro = {.kind = kinds[i], .root = true,
-                                       .start_time = T0 + 100 + i};
+        otelc_span_start_options ro = {
+            .kind = kinds[i], .root = true, .start_time = T0 + 100 + i};
         otelc_span *s = otelc_span_start(i == 2 ? t2 : fp.tracer, "root", &ro);
         otelc_span_end_at(s, T0 + 200 + i);
     }
@@ -510,14 +512,16 @@ Test(file_exporter, every_field_and_value_type_round_trips) {
     cr_assert_not_null(strstr(text, "\"doubleValue\":\"NaN\""));
     cr_assert_not_null(strstr(text, "\"doubleValue\":\"-Infinity\""));
     cr_assert_not_null(strstr(text, "\"bytesValue\":\"AP8QYYA=\""));
-    cr_assert_not_null(strstr(text, "\"startTimeUnixNano\":\"1700000000000000000\""));
+    cr_assert_not_null(
+        strstr(text, "\"startTimeUnixNano\":\"1700000000000000000\""));
     /* No scope version key when there is none. */
     cr_assert_not_null(strstr(text, "{\"scope\":{\"name\":\"second.scope\"},"));
     free(text);
     otelc_tracer_provider_free(fp.p);
 }
 
-/* ---- hostile strings ------------------------------------------------------------ */
+/* ---- hostile strings
+ * ------------------------------------------------------------ */
 
 Test(file_exporter, hostile_strings_always_give_valid_json) {
     const char *dir = tmpdir();
@@ -540,15 +544,28 @@ Test(file_exporter, hostile_strings_always_give_valid_json) {
         ctrl[nc++] = (char)c;
     ctrl[nc++] = 0x7f;
     ctrl[nc] = '\0';
-    static const char *const invalid[] = {
-        ("\x80lone\xbf" "cont"), "\xc0\x80overlong", "\xc1\xbf",
-        "\xe0\x80\x80", "\xe0\x9f\xbf", "\xed\xa0\x80surrogate",
-        "\xed\xbf\xbf", "\xf0\x80\x80\x80", "\xf0\x8f\xbf\xbf",
-        "\xf4\x90\x80\x80 too big", "\xf5\xf8\xfc\xfe\xff",
-        "trunc\xe2\x82", "trunc4\xf0\x9f\x98", "\xe2\x82\xac euro",
-        "mixed\xe2(\xa1", "end\xc3", "\xf0\x9f\x98\x80 emoji",
-        "\xef\xbf\xbf\xef\xbf\xbe nonchars", "\xe2\x80\xa8\xe2\x80\xa9 seps",
-        "\xc2\x80\xdf\xbf", "\xf4\x8f\xbf\xbf max"};
+    static const char *const invalid[] = {("\x80lone\xbf"
+                                           "cont"),
+                                          "\xc0\x80overlong",
+                                          "\xc1\xbf",
+                                          "\xe0\x80\x80",
+                                          "\xe0\x9f\xbf",
+                                          "\xed\xa0\x80surrogate",
+                                          "\xed\xbf\xbf",
+                                          "\xf0\x80\x80\x80",
+                                          "\xf0\x8f\xbf\xbf",
+                                          "\xf4\x90\x80\x80 too big",
+                                          "\xf5\xf8\xfc\xfe\xff",
+                                          "trunc\xe2\x82",
+                                          "trunc4\xf0\x9f\x98",
+                                          "\xe2\x82\xac euro",
+                                          "mixed\xe2(\xa1",
+                                          "end\xc3",
+                                          "\xf0\x9f\x98\x80 emoji",
+                                          "\xef\xbf\xbf\xef\xbf\xbe nonchars",
+                                          "\xe2\x80\xa8\xe2\x80\xa9 seps",
+                                          "\xc2\x80\xdf\xbf",
+                                          "\xf4\x8f\xbf\xbf max"};
     static const char quotes[] =
         "\"quoted\" \\backslash\\ \\\" \\u0000 </script> {\"k\":1}";
 
@@ -593,7 +610,10 @@ Test(file_exporter, hostile_strings_always_give_valid_json) {
     otelc_span_set_attribute_str(s, "\xe9\x94\xae", "cjk key");
     otelc_span_set_attribute_str(s, "\xf0\x9f\x94\x91", "emoji key");
     otelc_span_set_attribute_str(s, "e\xcc\x81", "combining key");
-    otelc_span_set_attribute_str(s, "bad\xff" "key\x01\"", "invalid key");
+    otelc_span_set_attribute_str(s,
+                                 "bad\xff"
+                                 "key\x01\"",
+                                 "invalid key");
     const char *hs[] = {ctrl, quotes, invalid[0], invalid[11], ""};
     otelc_attribute ha[] = {OTELC_ATTR_STR_ARRAY("hostile.array", hs, 5)};
     otelc_span_set_attributes(s, ha, 1);
@@ -628,7 +648,8 @@ Test(file_exporter, hostile_strings_always_give_valid_json) {
     otelc_tracer_provider_free(fp.p);
 }
 
-/* ---- attribute value length limit ------------------------------------------------ */
+/* ---- attribute value length limit
+ * ------------------------------------------------ */
 
 static const otelc_value *val(const otelc_span_data *d, const char *k) {
     const otelc_value *v = find_attr(d->attributes, d->attribute_count, k);
@@ -722,7 +743,8 @@ Test(file_exporter, without_limit_long_values_are_kept_whole) {
     otelc_tracer_provider_free(fp.p);
 }
 
-/* ---- grouping ------------------------------------------------------------------ */
+/* ---- grouping
+ * ------------------------------------------------------------------ */
 
 /* Two providers (two resources), three tracers each, spans interleaved,
  * exported in one call: the heap path (600 spans) and the stack path (20). */
@@ -741,8 +763,8 @@ Test(file_exporter, groups_by_resource_and_scope_in_first_seen_order) {
         pipes[p]->provider = otelc_tracer_provider_new(
             otelc_resource_new(ra, 1), otelc_sampler_always_on());
         otelc_span_exporter *me = otelc_memory_exporter_new(&pipes[p]->mem);
-        otelc_tracer_provider_add_processor(pipes[p]->provider,
-                                            otelc_simple_span_processor_new(me));
+        otelc_tracer_provider_add_processor(
+            pipes[p]->provider, otelc_simple_span_processor_new(me));
         tr[p][0] = otelc_tracer_get(pipes[p]->provider, "lib.a", "1.0");
         tr[p][1] = otelc_tracer_get(pipes[p]->provider, "lib.b", NULL);
         tr[p][2] = otelc_tracer_get(pipes[p]->provider, "lib.c", "2.0");
@@ -831,14 +853,15 @@ Test(file_exporter, big_batch_through_the_batch_processor) {
     otelc_tracer_provider_free(fp.p);
 }
 
-/* ---- where the file goes --------------------------------------------------------- */
+/* ---- where the file goes
+ * --------------------------------------------------------- */
 
 static void one_span(otelc_span_exporter *e) {
     otelc_tracer_provider *p =
         otelc_tracer_provider_new(NULL, otelc_sampler_always_on());
     otelc_tracer_provider_add_processor(p, otelc_simple_span_processor_new(e));
-    otelc_span_end(otelc_span_start(otelc_tracer_get(p, "t", NULL), "one",
-                                    NULL));
+    otelc_span_end(
+        otelc_span_start(otelc_tracer_get(p, "t", NULL), "one", NULL));
     otelc_processor_stats st;
     otelc_span_processor_stats(otelc_tracer_provider_processor(p, 0), &st);
     cr_assert_eq(st.spans_exported, 1);
@@ -921,7 +944,8 @@ Test(file_exporter, appends_and_shares_a_file_line_by_line) {
     otelc_tracer_provider_free(c.p);
 }
 
-/* ---- errors ------------------------------------------------------------------------ */
+/* ---- errors
+ * ------------------------------------------------------------------------ */
 
 Test(file_exporter, uncreatable_paths_fail_with_a_clear_diagnostic) {
     const char *dir = tmpdir();
@@ -936,8 +960,8 @@ Test(file_exporter, uncreatable_paths_fail_with_a_clear_diagnostic) {
     cr_assert_null(otelc_file_exporter_new(path));
     char failed_dir[300];
     snprintf(failed_dir, sizeof failed_dir, "creating directory %s/sub", file);
-    cr_assert_eq(diag_count("file exporter", "cannot open", path,
-                            failed_dir, "Not a directory", NULL),
+    cr_assert_eq(diag_count("file exporter", "cannot open", path, failed_dir,
+                            "Not a directory", NULL),
                  1, "%s", diag_captured());
     /* A directory cannot be opened for writing. */
     cr_assert_null(otelc_file_exporter_new(dir));
@@ -993,9 +1017,9 @@ Test(file_exporter, dev_full_drops_counts_and_reports_once) {
     cr_assert_eq(st.dropped_export, 30);
     cr_assert_eq(st.spans_exported, 0);
     /* 33 failed writes per exporter, one line each (rate-limited). */
-    cr_assert_eq(diag_count("file exporter", "/dev/full", "No space left",
-                            NULL),
-                 2, "%s", diag_captured());
+    cr_assert_eq(
+        diag_count("file exporter", "/dev/full", "No space left", NULL), 2,
+        "%s", diag_captured());
     diag_capture_stop();
     otelc_tracer_provider_free(p);
     unsetenv("OTELC_FILE_PATH");
@@ -1103,7 +1127,8 @@ Test(file_exporter, fifo_reader_gone_is_a_failure_not_a_signal) {
     otelc_tracer_provider_free(fp.p);
 }
 
-/* ---- numbers do not depend on the locale --------------------------------------------- */
+/* ---- numbers do not depend on the locale
+ * --------------------------------------------- */
 
 Test(file_exporter, doubles_ignore_a_comma_decimal_locale) {
     const char *dir = tmpdir();
@@ -1113,8 +1138,7 @@ Test(file_exporter, doubles_ignore_a_comma_decimal_locale) {
     cr_assert_eq(mkdir(loc, 0755), 0);
     /* Build de_DE.UTF-8 from Debian's locale sources (package "locales"). */
     snprintf(cmd, sizeof cmd,
-             "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1",
-             loc);
+             "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", loc);
     int rc = system(cmd);
     cr_assert(rc == 0 || WEXITSTATUS(rc) == 1, "localedef failed: %d", rc);
     setenv("LOCPATH", loc, 1);
@@ -1144,7 +1168,8 @@ Test(file_exporter, doubles_ignore_a_comma_decimal_locale) {
     otelc_tracer_provider_free(fp.p);
 }
 
-/* ---- the value writers against Python's decoder ------------------------------------------ */
+/* ---- the value writers against Python's decoder
+ * ------------------------------------------ */
 
 static void run_values(const char *mode, const char *out, const char *exp) {
     char *o = NULL;
@@ -1164,11 +1189,10 @@ Test(json, strings_match_pythons_utf8_replacement) {
     /* Inputs drawn from the bytes that matter to UTF-8 validation and JSON
      * escaping, plus plain ASCII, so most strings mix several cases. */
     static const unsigned char pool[] = {
-        0x00, 0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1b, 0x1f, '"', '\\',
-        '/',  'a',  'Z',  ' ',  0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf,
-        0xc0, 0xc1, 0xc2, 0xc3, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef,
-        0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xf7, 0xf8, 0xfb, 0xfc, 0xfd, 0xfe,
-        0xff};
+        0x00, 0x01, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x1b, 0x1f, '"',  '\\', '/',
+        'a',  'Z',  ' ',  0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
+        0xc2, 0xc3, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3,
+        0xf4, 0xf5, 0xf7, 0xf8, 0xfb, 0xfc, 0xfd, 0xfe, 0xff};
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     otelc__buf b;
     otelc__buf_init(&b);
@@ -1216,14 +1240,34 @@ Test(json, doubles_round_trip_bit_for_bit) {
     snprintf(out, sizeof out, "%s/doubles.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/doubles.hex", dir);
     FILE *fo = fopen(out, "wb"), *fe = fopen(exp, "w");
-    static const double special[] = {0.0,     -0.0,     1.0,      -1.0,
-                                     0.1,     1e300,    -1e-300,  5e-324,
-                                     DBL_MIN, DBL_MAX,  -DBL_MAX, NAN,
-                                     -NAN,    INFINITY, -INFINITY, 1e21,
-                                     1e-7,    123456789012345678.0,
-                                     0.3,     2.675,    1234.5678, 1e15,
-                                     9007199254740991.0, 9007199254740993.0,
-                                     0.1 + 0.2, 1e-17,  4.35,     -0.001};
+    static const double special[] = {0.0,
+                                     -0.0,
+                                     1.0,
+                                     -1.0,
+                                     0.1,
+                                     1e300,
+                                     -1e-300,
+                                     5e-324,
+                                     DBL_MIN,
+                                     DBL_MAX,
+                                     -DBL_MAX,
+                                     NAN,
+                                     -NAN,
+                                     INFINITY,
+                                     -INFINITY,
+                                     1e21,
+                                     1e-7,
+                                     123456789012345678.0,
+                                     0.3,
+                                     2.675,
+                                     1234.5678,
+                                     1e15,
+                                     9007199254740991.0,
+                                     9007199254740993.0,
+                                     0.1 + 0.2,
+                                     1e-17,
+                                     4.35,
+                                     -0.001};
     uint64_t rng = 42;
     otelc__buf b;
     otelc__buf_init(&b);
@@ -1237,9 +1281,9 @@ Test(json, doubles_round_trip_bit_for_bit) {
             uint64_t u = otelc__wyrand(&rng);
             memcpy(&d, &u, 8);
         } else {
-            static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
-                                         1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
-                                         1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+            static const double p10[] = {
+                1,    1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
             uint64_t r = otelc__wyrand(&rng);
             uint64_t m = otelc__wyrand(&rng) >> (r % 64);
             d = (double)m / p10[(r >> 8) % 19] * ((r >> 16) & 1 ? -1 : 1);
@@ -1264,8 +1308,8 @@ Test(json, integers_are_exact) {
     snprintf(out, sizeof out, "%s/ints.jsonl", dir);
     snprintf(exp, sizeof exp, "%s/ints.txt", dir);
     FILE *fo = fopen(out, "wb"), *fe = fopen(exp, "w");
-    static const int64_t special[] = {0, 1, -1, 9, 10, -10, INT64_MAX,
-                                      INT64_MIN, INT64_MIN + 1};
+    static const int64_t special[] = {
+        0, 1, -1, 9, 10, -10, INT64_MAX, INT64_MIN, INT64_MIN + 1};
     uint64_t rng = 7;
     otelc__buf b;
     otelc__buf_init(&b);
@@ -1289,11 +1333,11 @@ Test(json, integers_are_exact) {
 
 Test(json, base64_matches_the_standard_alphabet) {
     /* RFC 4648 test vectors. */
-    static const char *const in[] = {"", "f", "fo", "foo", "foob", "fooba",
-                                     "foobar"};
-    static const char *const want[] = {"\"\"", "\"Zg==\"", "\"Zm8=\"",
-                                       "\"Zm9v\"", "\"Zm9vYg==\"",
-                                       "\"Zm9vYmE=\"", "\"Zm9vYmFy\""};
+    static const char *const in[] = {"",     "f",     "fo",    "foo",
+                                     "foob", "fooba", "foobar"};
+    static const char *const want[] = {
+        "\"\"",         "\"Zg==\"",     "\"Zm8=\"",    "\"Zm9v\"",
+        "\"Zm9vYg==\"", "\"Zm9vYmE=\"", "\"Zm9vYmFy\""};
     otelc__buf b;
     otelc__buf_init(&b);
     for (size_t i = 0; i < OTELC_ARRAY_LEN(in); i++) {

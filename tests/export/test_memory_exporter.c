@@ -25,7 +25,8 @@
 
 #define T0 1700000000000000000ull
 
-/* ---- deep comparison -------------------------------------------------------------- */
+/* ---- deep comparison
+ * -------------------------------------------------------------- */
 
 static void assert_same_value(const otelc_value *a, const otelc_value *b,
                               const char *key) {
@@ -37,12 +38,8 @@ static void assert_same_value(const otelc_value *a, const otelc_value *b,
         cr_assert_eq(memcmp(a->u.s, b->u.s, a->len), 0, "%s", key);
         cr_assert_eq(a->u.s[a->len], '\0', "%s: terminated", key);
         break;
-    case OTELC_VALUE_BOOL:
-        cr_assert_eq(a->u.b, b->u.b, "%s", key);
-        break;
-    case OTELC_VALUE_INT:
-        cr_assert_eq(a->u.i, b->u.i, "%s", key);
-        break;
+    case OTELC_VALUE_BOOL: cr_assert_eq(a->u.b, b->u.b, "%s", key); break;
+    case OTELC_VALUE_INT: cr_assert_eq(a->u.i, b->u.i, "%s", key); break;
     case OTELC_VALUE_DOUBLE:
         cr_assert_eq(memcmp(&a->u.d, &b->u.d, 8), 0, "%s", key);
         break;
@@ -57,8 +54,7 @@ static void assert_same_value(const otelc_value *a, const otelc_value *b,
     case OTELC_VALUE_DOUBLE_ARRAY:
         cr_assert_eq(memcmp(a->u.ia, b->u.ia, a->len * 8u), 0, "%s", key);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -88,8 +84,7 @@ static void assert_same_span(const otelc_span_data *a,
     for (uint32_t i = 0; i < a->event_count; i++) {
         cr_assert_str_eq(a->events[i].name, b->events[i].name);
         cr_assert_eq(a->events[i].time, b->events[i].time);
-        assert_same_attrs(a->events[i].attributes,
-                          a->events[i].attribute_count,
+        assert_same_attrs(a->events[i].attributes, a->events[i].attribute_count,
                           b->events[i].attributes,
                           b->events[i].attribute_count);
         cr_assert_eq(a->events[i].dropped_attribute_count,
@@ -147,8 +142,7 @@ static void assert_attrs_inside(const block *b, const otelc_attribute *a,
         case OTELC_VALUE_DOUBLE_ARRAY:
             inside(b, v->u.ia, 8u * v->len, "number array");
             break;
-        default:
-            break;
+        default: break;
         }
     }
 }
@@ -169,14 +163,15 @@ static void assert_self_contained(const otelc_span_data *c) {
     }
     inside(&b, c->links, sizeof *c->links * c->link_count, "links");
     for (uint32_t i = 0; i < c->link_count; i++) {
-        inside(&b, c->links[i].trace_state,
-               strlen(c->links[i].trace_state) + 1, "link trace_state");
+        inside(&b, c->links[i].trace_state, strlen(c->links[i].trace_state) + 1,
+               "link trace_state");
         assert_attrs_inside(&b, c->links[i].attributes,
                             c->links[i].attribute_count);
     }
 }
 
-/* ---- the span every copy test uses ---------------------------------------------------- */
+/* ---- the span every copy test uses
+ * ---------------------------------------------------- */
 
 static char g_long[1000];
 static const char *const g_sa[] = {"x", "", "\xc3\xa9"};
@@ -270,7 +265,8 @@ static void assert_rich_span(const otelc_span_data *d) {
     v = get(d, "ba");
     cr_assert(v->len == 2 && v->u.ba[0] && !v->u.ba[1]);
     v = get(d, "ia");
-    cr_assert(v->len == 3 && v->u.ia[0] == INT64_MIN && v->u.ia[2] == INT64_MAX);
+    cr_assert(v->len == 3 && v->u.ia[0] == INT64_MIN &&
+              v->u.ia[2] == INT64_MAX);
     v = get(d, "da");
     cr_assert(v->len == 3 && signbit(v->u.da[0]) && v->u.da[1] == 1.5 &&
               v->u.da[2] == 1e-300);
@@ -327,8 +323,8 @@ Test(span_copy, every_field_is_deep_copied_and_outlives_the_pipeline) {
     otelc_tracer_provider *p =
         otelc_tracer_provider_new(NULL, otelc_sampler_always_on());
     otelc_tracer_provider_add_processor(
-        p, otelc_simple_span_processor_new(otelc_span_exporter_new(&grab_ops,
-                                                                   &g)));
+        p, otelc_simple_span_processor_new(
+               otelc_span_exporter_new(&grab_ops, &g)));
     otelc_tracer *t = otelc_tracer_get(p, "copy", "1");
     make_rich_span(t);
     cr_assert_eq(g.n, 1);
@@ -379,7 +375,8 @@ Test(span_copy, null_and_hand_built_span_data) {
         {NULL, {OTELC_VALUE_INT, 0, {.i = 1}}},
     };
     const char *elems[] = {"a", NULL};
-    otelc_attribute b[] = {{"arr", {OTELC_VALUE_STRING_ARRAY, 2, {.sa = elems}}}};
+    otelc_attribute b[] = {
+        {"arr", {OTELC_VALUE_STRING_ARRAY, 2, {.sa = elems}}}};
     otelc_event_data ev = {NULL, 5, b, 1, 0};
     otelc_link_data ln;
     memset(&ln, 0, sizeof ln);
@@ -409,7 +406,8 @@ Test(span_copy, null_and_hand_built_span_data) {
     otelc_span_data_free(c);
 }
 
-/* ---- the memory exporter ------------------------------------------------------------------ */
+/* ---- the memory exporter
+ * ------------------------------------------------------------------ */
 
 Test(memory_exporter, stores_copies_independent_of_span_records) {
     test_pipeline tp;

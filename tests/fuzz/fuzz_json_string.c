@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(cond)                                                            \
     do {                                                                       \
         if (!(cond)) {                                                         \
-            fprintf(stderr, "fuzz_json_string: check failed: %s (line %d)\n", \
+            fprintf(stderr, "fuzz_json_string: check failed: %s (line %d)\n",  \
                     #cond, __LINE__);                                          \
             abort();                                                           \
         }                                                                      \
@@ -156,8 +156,7 @@ static size_t parse_json_string(const uint8_t *j, size_t n, uint8_t *out) {
             o += encode_utf8(cp, out + o);
             break;
         }
-        default:
-            CHECK(!"invalid escape");
+        default: CHECK(!"invalid escape");
         }
     }
     return o;

@@ -65,7 +65,9 @@ Test(jaeger_init, traces_exporter_jaeger_gets_its_own_batch_worker,
     cr_assert_not_null(proc);
     cr_assert_eq(n, 1);
     for (int i = 0; i < 5; i++)
-        TRACE_SPAN("via-init") { TRACE_ATTR_INT("i", i); }
+        TRACE_SPAN("via-init") {
+            TRACE_ATTR_INT("i", i);
+        }
     cr_assert_eq(otelc_force_flush(5000), OTELC_OK);
     otelc_processor_stats st;
     otelc_span_processor_stats(proc, &st);

@@ -32,7 +32,9 @@ static const uint8_t PARENT[8] = {0x88, 0x99, 0xaa, 0xbb,
 
 static jaeger_peer g_peer;
 
-static void teardown(void) { jpeer_stop(&g_peer); }
+static void teardown(void) {
+    jpeer_stop(&g_peer);
+}
 
 /* The span id as Jaeger's signed i64, for ids generated at run time. */
 static long long sid(const uint8_t *p) {

@@ -56,7 +56,9 @@ void diag_capture_start(void) {
     otelc_diag_set_handler(handler, NULL);
 }
 
-const char *diag_captured(void) { return g_buf ? g_buf : ""; }
+const char *diag_captured(void) {
+    return g_buf ? g_buf : "";
+}
 
 int diag_count(const char *s1, ...) {
     const char *subs[16];
@@ -87,7 +89,9 @@ int diag_count(const char *s1, ...) {
     return count;
 }
 
-void diag_capture_stop(void) { otelc_diag_set_handler(NULL, NULL); }
+void diag_capture_stop(void) {
+    otelc_diag_set_handler(NULL, NULL);
+}
 
 void pipeline_init(test_pipeline *tp, otelc_sampler *sampler, bool batch,
                    const otelc_batch_options *opts) {
@@ -100,7 +104,8 @@ void pipeline_init(test_pipeline *tp, otelc_sampler *sampler, bool batch,
     otelc_span_processor *p = batch ? otelc_batch_span_processor_new(e, opts)
                                     : otelc_simple_span_processor_new(e);
     cr_assert_not_null(p);
-    cr_assert_eq(otelc_tracer_provider_add_processor(tp->provider, p), OTELC_OK);
+    cr_assert_eq(otelc_tracer_provider_add_processor(tp->provider, p),
+                 OTELC_OK);
     tp->proc = p;
     tp->tracer = otelc_tracer_get(tp->provider, "test", "1.0");
 }

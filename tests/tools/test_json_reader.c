@@ -15,7 +15,9 @@
 
 #define CORPUS OTELC_TESTS_DIR "/tools/json_corpus.py"
 
-static jr_doc *parse(const char *s) { return jr_parse(s, strlen(s), NULL); }
+static jr_doc *parse(const char *s) {
+    return jr_parse(s, strlen(s), NULL);
+}
 
 Test(json_reader, scalars) {
     jr_doc *d = parse(" true ");
@@ -308,15 +310,9 @@ static void emit(FILE *f, const jr_value *v) {
     size_t n;
     const char *s;
     switch (jr_type_of(v)) {
-    case JR_NULL:
-        fputs("null", f);
-        break;
-    case JR_BOOL:
-        fputs(jr_bool(v) ? "true" : "false", f);
-        break;
-    case JR_NUMBER:
-        emit_number(f, v);
-        break;
+    case JR_NULL: fputs("null", f); break;
+    case JR_BOOL: fputs(jr_bool(v) ? "true" : "false", f); break;
+    case JR_NUMBER: emit_number(f, v); break;
     case JR_STRING:
         s = jr_string(v, &n);
         emit_string(f, s, n);

@@ -15,8 +15,12 @@
 
 static char *g_bin;
 
-static void setup(void) { g_bin = tool_path("otelc-telemetrygen"); }
-static void teardown(void) { free(g_bin); }
+static void setup(void) {
+    g_bin = tool_path("otelc-telemetrygen");
+}
+static void teardown(void) {
+    free(g_bin);
+}
 
 TestSuite(telemetrygen, .init = setup, .fini = teardown);
 
@@ -373,10 +377,13 @@ Test(telemetrygen, logs_are_correlated_with_the_spans) {
     char logenv[600], logpath[512];
     snprintf(logpath, sizeof logpath, "%s/app.log", dir);
     snprintf(logenv, sizeof logenv, "LOG_FILE=%s", logpath);
-    const char *env[] = {fenv, logenv, "ENABLE_FILE_LOGGING=true",
-                         "ENABLE_CONSOLE_LOGGING=false", "LOG_FORMAT=json",
+    const char *env[] = {fenv,
+                         logenv,
+                         "ENABLE_FILE_LOGGING=true",
+                         "ENABLE_CONSOLE_LOGGING=false",
+                         "LOG_FORMAT=json",
                          NULL};
-    const char *argv[] = {g_bin, "--traces", "50", "--depth", "3",
+    const char *argv[] = {g_bin,    "--traces",   "50",   "--depth", "3",
                           "--logs", "--exporter", "file", NULL};
     tool_result r = tool_run(argv, env, dir);
     cr_assert_eq(r.status, 0, "exit %d\nstdout:\n%s\nstderr:\n%s", r.status,

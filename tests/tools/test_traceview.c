@@ -117,7 +117,9 @@ static void setup(void) {
     g_bin = tool_path("otelc-traceview");
     write_inputs(test_tmpdir());
 }
-static void teardown(void) { free(g_bin); }
+static void teardown(void) {
+    free(g_bin);
+}
 
 TestSuite(traceview, .init = setup, .fini = teardown);
 

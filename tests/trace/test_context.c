@@ -9,8 +9,12 @@
 #include "support/test_support.h"
 
 static test_pipeline tp;
-static void setup(void) { pipeline_init(&tp, NULL, false, NULL); }
-static void teardown(void) { pipeline_free(&tp); }
+static void setup(void) {
+    pipeline_init(&tp, NULL, false, NULL);
+}
+static void teardown(void) {
+    pipeline_free(&tp);
+}
 TestSuite(context, .init = setup, .fini = teardown);
 
 static bool is_child_of(const otelc_span_data *c, const otelc_span_data *p) {
@@ -163,7 +167,8 @@ Test(context, deep_stacks_grow) {
     /* Each level is the child of the one above. */
     for (size_t i = 0; i + 1 < DEPTH; i++) {
         const otelc_span_data *child = otelc_memory_exporter_get(tp.mem, i);
-        const otelc_span_data *parent = otelc_memory_exporter_get(tp.mem, i + 1);
+        const otelc_span_data *parent =
+            otelc_memory_exporter_get(tp.mem, i + 1);
         cr_assert(is_child_of(child, parent));
     }
 }

@@ -7,7 +7,9 @@
 
 #include "support/test_support.h"
 
-static int cmp16(const void *a, const void *b) { return memcmp(a, b, 16); }
+static int cmp16(const void *a, const void *b) {
+    return memcmp(a, b, 16);
+}
 
 Test(ids, generated_ids_are_unique_and_non_zero) {
     test_pipeline tp;
@@ -54,21 +56,22 @@ Test(ids, hex_round_trip) {
 Test(ids, hex_parsing_is_strict) {
     uint8_t t[16], s[8];
     const char *bad_trace[] = {
-        "00112233445566778899AABBCCDDEEFF", /* uppercase */
-        "00000000000000000000000000000000", /* all zero */
-        "0011223344556677889900",           /* short */
-        "00112233445566778899aabbccddeeffa",/* long */
+        "00112233445566778899AABBCCDDEEFF",  /* uppercase */
+        "00000000000000000000000000000000",  /* all zero */
+        "0011223344556677889900",            /* short */
+        "00112233445566778899aabbccddeeffa", /* long */
         "0011223344556677889g0aabbccddeeff", /* bad digit */
         "",
     };
     for (size_t i = 0; i < sizeof bad_trace / sizeof *bad_trace; i++) {
-        cr_assert_eq(otelc_trace_id_from_hex(bad_trace[i], strlen(bad_trace[i]),
-                                             t),
-                     OTELC_EPARSE, "%s", bad_trace[i]);
+        cr_assert_eq(
+            otelc_trace_id_from_hex(bad_trace[i], strlen(bad_trace[i]), t),
+            OTELC_EPARSE, "%s", bad_trace[i]);
         for (int j = 0; j < 16; j++)
             cr_assert_eq(t[j], 0);
     }
-    cr_assert_eq(otelc_span_id_from_hex("0000000000000000", 16, s), OTELC_EPARSE);
+    cr_assert_eq(otelc_span_id_from_hex("0000000000000000", 16, s),
+                 OTELC_EPARSE);
     cr_assert_eq(otelc_span_id_from_hex("00f067aa0ba902b7", 16, s), OTELC_OK);
     cr_assert_eq(otelc_span_id_from_hex(NULL, 16, s), OTELC_EPARSE);
 }

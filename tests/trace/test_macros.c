@@ -13,7 +13,9 @@ static void setup(void) {
     pipeline_init(&tp, NULL, false, NULL);
     otelc_tracer_provider_set_global(tp.provider);
 }
-static void teardown(void) { pipeline_free(&tp); }
+static void teardown(void) {
+    pipeline_free(&tp);
+}
 TestSuite(macros, .init = setup, .fini = teardown);
 
 static int leave_by_return(void) {
@@ -58,7 +60,9 @@ out:
 }
 
 static void named_function(void) {
-    TRACE_FUNCTION() { TRACE_ATTR_BOOL("inside", 1); }
+    TRACE_FUNCTION() {
+        TRACE_ATTR_BOOL("inside", 1);
+    }
 }
 
 Test(macros, nesting_attributes_events_errors_and_kinds) {
@@ -102,7 +106,9 @@ Test(macros, macros_without_an_sdk_do_nothing) {
 static jmp_buf g_jmp;
 static void jump_out(void) {
     TRACE_SPAN("jumped_over") {
-        TRACE_SPAN("inner_jumped") { longjmp(g_jmp, 1); }
+        TRACE_SPAN("inner_jumped") {
+            longjmp(g_jmp, 1);
+        }
     }
 }
 

@@ -9,8 +9,10 @@
 
 static otelc_sampling_decision decide(otelc_sampler *s, const uint8_t tid[16],
                                       const otelc_span_context *parent) {
-    otelc_sampling_params p = {.parent = parent, .parent_trace_state = "",
-                               .trace_id = tid, .name = "x"};
+    otelc_sampling_params p = {.parent = parent,
+                               .parent_trace_state = "",
+                               .trace_id = tid,
+                               .name = "x"};
     otelc_sampling_result r;
     otelc_sampler_should_sample(s, &p, &r);
     return r.decision;
@@ -184,8 +186,9 @@ Test(sampler, custom_sampler_attributes_trace_state_and_record_only) {
     /* RECORD_ONLY spans are recorded but not exported. */
     cr_assert_eq(otelc_memory_exporter_count(tp.mem), 1);
     const otelc_span_data *d = pipeline_find(&tp, "sampled");
-    cr_assert_str_eq(find_attr(d->attributes, d->attribute_count,
-                               "sampler.note")->u.s, "custom");
+    cr_assert_str_eq(
+        find_attr(d->attributes, d->attribute_count, "sampler.note")->u.s,
+        "custom");
     cr_assert_str_eq(d->trace_state, "custom=1");
     pipeline_free(&tp);
 }

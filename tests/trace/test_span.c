@@ -11,8 +11,12 @@
 
 static test_pipeline tp;
 
-static void setup(void) { pipeline_init(&tp, NULL, false, NULL); }
-static void teardown(void) { pipeline_free(&tp); }
+static void setup(void) {
+    pipeline_init(&tp, NULL, false, NULL);
+}
+static void teardown(void) {
+    pipeline_free(&tp);
+}
 
 TestSuite(span, .init = setup, .fini = teardown);
 
@@ -44,8 +48,8 @@ Test(span, attributes_of_every_type_are_copied) {
     const otelc_span_data *d = pipeline_find(&tp, "attrs");
     cr_assert_not_null(d);
     cr_assert_eq(d->attribute_count, 9);
-    const otelc_value *v = find_attr(d->attributes, d->attribute_count,
-                                     "mutable.key");
+    const otelc_value *v =
+        find_attr(d->attributes, d->attribute_count, "mutable.key");
     cr_assert_not_null(v);
     cr_assert_str_eq(v->u.s, "mutable value");
     cr_assert_eq(v->len, strlen("mutable value"));
@@ -170,7 +174,9 @@ Test(span, value_length_limit_counts_utf8_characters) {
     otelc_tracer_provider_set_limits(tp.provider, &l);
     otelc_span *s = otelc_span_start(tp.tracer, "utf8", NULL);
     /* "é" is 2 bytes, "€" 3 bytes: 3 characters are 6 bytes. */
-    otelc_span_set_attribute_str(s, "k", "\xc3\xa9\xe2\x82\xac" "ab");
+    otelc_span_set_attribute_str(s, "k",
+                                 "\xc3\xa9\xe2\x82\xac"
+                                 "ab");
     const char *arr[] = {"abcdef"};
     otelc_attribute a = OTELC_ATTR_STR_ARRAY("arr", arr, 1);
     otelc_span_set_attributes(s, &a, 1);
@@ -178,7 +184,8 @@ Test(span, value_length_limit_counts_utf8_characters) {
     const otelc_span_data *d = pipeline_find(&tp, "utf8");
     const otelc_value *v = find_attr(d->attributes, d->attribute_count, "k");
     cr_assert_eq(v->len, 6);
-    cr_assert_str_eq(v->u.s, "\xc3\xa9\xe2\x82\xac" "a");
+    cr_assert_str_eq(v->u.s, "\xc3\xa9\xe2\x82\xac"
+                             "a");
     v = find_attr(d->attributes, d->attribute_count, "arr");
     cr_assert_str_eq(v->u.sa[0], "abc");
 }
@@ -288,14 +295,18 @@ Test(span, update_name_and_record_exception) {
     cr_assert_eq(d->event_count, 2);
     cr_assert_str_eq(d->events[0].name, "exception");
     const otelc_event_data *e = &d->events[0];
-    cr_assert_str_eq(find_attr(e->attributes, e->attribute_count,
-                               "exception.type")->u.s, "IOError");
-    cr_assert_str_eq(find_attr(e->attributes, e->attribute_count,
-                               "exception.message")->u.s, "disk full");
-    cr_assert_str_eq(find_attr(e->attributes, e->attribute_count,
-                               "exception.stacktrace")->u.s, "frame1\nframe2");
-    cr_assert(find_attr(e->attributes, e->attribute_count,
-                        "exception.escaped")->u.b);
+    cr_assert_str_eq(
+        find_attr(e->attributes, e->attribute_count, "exception.type")->u.s,
+        "IOError");
+    cr_assert_str_eq(
+        find_attr(e->attributes, e->attribute_count, "exception.message")->u.s,
+        "disk full");
+    cr_assert_str_eq(
+        find_attr(e->attributes, e->attribute_count, "exception.stacktrace")
+            ->u.s,
+        "frame1\nframe2");
+    cr_assert(
+        find_attr(e->attributes, e->attribute_count, "exception.escaped")->u.b);
     cr_assert_eq(d->events[1].attribute_count, 1);
     /* Recording an exception does not set the status. */
     cr_assert_eq(d->status_code, OTELC_STATUS_UNSET);
@@ -359,7 +370,8 @@ Test(span, trace_state_is_inherited_from_a_remote_parent) {
     pc.trace_flags = OTELC_TRACE_FLAG_SAMPLED;
     pc.is_remote = true;
     otelc_context *ctx = otelc_context_new(&pc, "vendor=abc,other=1", NULL);
-    otelc_span_start_options o = {.parent = ctx, .kind = OTELC_SPAN_KIND_SERVER};
+    otelc_span_start_options o = {.parent = ctx,
+                                  .kind = OTELC_SPAN_KIND_SERVER};
     otelc_span *s = otelc_span_start(tp.tracer, "child", &o);
     cr_assert_str_eq(otelc_span_get_trace_state(s), "vendor=abc,other=1");
     otelc_context_free(ctx); /* the span keeps its own reference */
