@@ -48,10 +48,13 @@ typedef struct otelc__thread {
     uint32_t victim;              /* next slot to evict */
     otelc__slot slots[OTELC__THREAD_SLOTS];
     /* Spans ended elsewhere come back here (lock-free push by any thread,
-     * take-all by the owner, so no ABA). */
-    _Atomic(struct otelc_span *) returned;
+     * take-all by the owner, so no ABA).  On its own cache line: workers
+     * write it, and it must not share a line with the fields the owner
+     * reads on every span. */
+    _Alignas(OTELC_CACHELINE) _Atomic(struct otelc_span *) returned;
     _Atomic int exited;
     uint32_t index; /* 0, 1, 2 ... in creation order */
+    char pad_[OTELC_CACHELINE - sizeof(void *) - 2 * sizeof(int)];
     struct otelc__thread *next_all;
     struct otelc__thread *next_idle;
     char request_id[OTELC_REQUEST_ID_MAX]; /* "" = none */
