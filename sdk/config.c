@@ -625,6 +625,22 @@ static char *validate(int id, const char *raw, char *why, size_t why_size) {
         if (!t)
             return NULL;
         const char *problem = url_problem(t);
+        /* OTLP/gRPC endpoints may be given without a scheme ("host:4317");
+         * OTEL_EXPORTER_OTLP_INSECURE then decides between TLS and
+         * plaintext, as the specification describes. */
+        bool otlp = id == OTELC_CFG_OTLP_ENDPOINT ||
+                    id == OTELC_CFG_OTLP_TRACES_ENDPOINT ||
+                    id == OTELC_CFG_OTLP_METRICS_ENDPOINT ||
+                    id == OTELC_CFG_OTLP_LOGS_ENDPOINT;
+        if (problem && otlp && !strstr(t, "://") && !strchr(t, '/')) {
+            char with[1100];
+            snprintf(with, sizeof with, "http://%.1000s", t);
+            problem = url_problem(with);
+            if (!problem && !strchr(t, ':'))
+                problem = "has no port (a scheme-less endpoint is host:port)";
+            if (!problem)
+                return t;
+        }
         if (problem) {
             free(t);
             snprintf(why, why_size, "%s", problem);

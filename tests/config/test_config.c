@@ -287,7 +287,14 @@ static void make_samples(const entry *e, samples *s) {
         add_bad(s, "http://host:99999");
         add_bad(s, "http://host:0");
         add_bad(s, "http://host:43a18/v1");
-        add_bad(s, "localhost:4317");
+        if (strstr(e->name, "OTLP") && strstr(e->name, "ENDPOINT")) {
+            /* gRPC endpoints may omit the scheme (host:port). */
+            add_good(s, "localhost:4317", "localhost:4317");
+            add_bad(s, "localhost");
+            add_bad(s, "localhost:4317/v1/traces");
+        } else {
+            add_bad(s, "localhost:4317");
+        }
         add_bad(s, "http://ho st");
         add_bad(s, "http://[::1");
         add_bad(s, "http://host:");
@@ -706,9 +713,11 @@ Test(config, url_validation) {
         "http://10.0.0.1",           "http://[::1]:4317/",
         "https://u:p@h.example:443", "http://h.example?x=1",
         "http://h.example:65535",    "http://xn--bcher-kva.example",
+        "localhost:4318", /* scheme-less host:port, for OTLP/gRPC */
     };
     static const char *const bad[] = {
-        "localhost:4318", "grpc://h:4317", "http://",        "https:///path",
+        "localhost",      "h:99999",       "h:4317/v1",
+        "grpc://h:4317",  "http://",        "https:///path",
         "http://:80",     "http://h:0",    "http://h:65536", "http://h:80x",
         "http://h:-1",    "http://h :80",  "http://h\tx",    "http://[zz]:1",
         "http://[::1]x",  "http://h:",     "http://a,b",     "http://a\"b",
@@ -726,6 +735,10 @@ Test(config, url_validation) {
         set_code("OTEL_EXPORTER_OTLP_ENDPOINT", bad[i], &st);
         cr_assert_eq(st, OTELC_ECONFIG, "%s accepted", bad[i]);
     }
+    /* Only OTLP endpoints may omit the scheme. */
+    otelc_status st;
+    set_code("OTEL_EXPORTER_JAEGER_ENDPOINT", "localhost:14268", &st);
+    cr_assert_eq(st, OTELC_ECONFIG);
 }
 
 typedef struct kvs {

@@ -127,6 +127,23 @@ Test(otlp_config, insecure_applies_to_a_scheme_less_grpc_endpoint) {
     oc_stop(c);
 }
 
+Test(otlp_config, scheme_less_grpc_endpoint_from_the_environment) {
+    oc_collector *c = start_collector(true, false);
+    char ep[64];
+    snprintf(ep, sizeof ep, "127.0.0.1:%d", oc_grpc_port(c));
+    env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+    env("OTEL_EXPORTER_OTLP_ENDPOINT", ep);
+    env("OTEL_EXPORTER_OTLP_INSECURE", "true");
+    otlp_pipe p;
+    otlp_pipe_init(&p, NULL, NULL);
+    otelc_span_end(otelc_span_start(p.tracer, "from-env", NULL));
+    otelc_tracer_provider_force_flush(p.provider, 5000);
+    cr_assert(oc_wait_spans(c, 1, 5000));
+    cr_assert_not_null(oc_find_span(c, "from-env"));
+    otlp_pipe_free(&p);
+    oc_stop(c);
+}
+
 Test(otlp_config, timeouts_from_the_environment) {
     setenv("OTEL_LOG_LEVEL", "debug", 1); /* the exporter's setup line */
     env("OTEL_EXPORTER_OTLP_TIMEOUT", "7000");
