@@ -709,19 +709,22 @@ Test(config, list_parsing) {
 
 Test(config, url_validation) {
     static const char *const good[] = {
-        "http://localhost:4318",     "https://collector.example/v1/traces",
-        "http://10.0.0.1",           "http://[::1]:4317/",
-        "https://u:p@h.example:443", "http://h.example?x=1",
-        "http://h.example:65535",    "http://xn--bcher-kva.example",
+        "http://localhost:4318",
+        "https://collector.example/v1/traces",
+        "http://10.0.0.1",
+        "http://[::1]:4317/",
+        "https://u:p@h.example:443",
+        "http://h.example?x=1",
+        "http://h.example:65535",
+        "http://xn--bcher-kva.example",
         "localhost:4318", /* scheme-less host:port, for OTLP/gRPC */
     };
     static const char *const bad[] = {
-        "localhost",      "h:99999",       "h:4317/v1",
-        "grpc://h:4317",  "http://",        "https:///path",
-        "http://:80",     "http://h:0",    "http://h:65536", "http://h:80x",
-        "http://h:-1",    "http://h :80",  "http://h\tx",    "http://[zz]:1",
-        "http://[::1]x",  "http://h:",     "http://a,b",     "http://a\"b",
-        "http://@/",      "//h.example",
+        "localhost",      "h:99999",       "h:4317/v1",     "grpc://h:4317",
+        "http://",        "https:///path", "http://:80",    "http://h:0",
+        "http://h:65536", "http://h:80x",  "http://h:-1",   "http://h :80",
+        "http://h\tx",    "http://[zz]:1", "http://[::1]x", "http://h:",
+        "http://a,b",     "http://a\"b",   "http://@/",     "//h.example",
     };
     diag_capture_start();
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
