@@ -86,6 +86,11 @@ struct otelc__batcher {
     _Atomic int shut; /* shutdown called */
     _Atomic int refs; /* owner + worker */
     _Atomic uint64_t inflight;
+    /* Orders item accounting between the worker and a shutdown that
+     * abandons it: items move from the rings to the in-flight batch, and a
+     * batch is counted, only under this lock, so every item is counted
+     * exactly once by one of the two.  Producers never take it. */
+    pthread_mutex_t acct;
 
     pthread_t thread;
     bool thread_started;
@@ -302,20 +307,49 @@ static void give_up(otelc__batcher *b, size_t n, uint64_t delivered,
     add(reason, n - delivered);
 }
 
+/* Move up to max items from the rings into the in-flight batch; none once
+ * a shutdown has abandoned the worker. */
+static size_t take_batch(otelc__batcher *b, void **out, size_t max) {
+    pthread_mutex_lock(&b->acct);
+    size_t n = 0;
+    if (!atomic_load(&b->abandoned)) {
+        n = collect(b, out, max);
+        atomic_store(&b->inflight, n);
+    }
+    pthread_mutex_unlock(&b->acct);
+    return n;
+}
+
+/* Count the in-flight batch: settle_begin() returns false (and holds
+ * nothing) when an abandoning shutdown has already counted it. */
+static bool settle_begin(otelc__batcher *b) {
+    pthread_mutex_lock(&b->acct);
+    if (atomic_load(&b->abandoned)) {
+        pthread_mutex_unlock(&b->acct);
+        return false;
+    }
+    return true;
+}
+static void settle_end(otelc__batcher *b) {
+    atomic_store(&b->inflight, 0);
+    pthread_mutex_unlock(&b->acct);
+}
+
 static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
     uint64_t deadline =
         otelc__mono_ns() + (uint64_t)b->cfg.export_timeout_ms * 1000000u;
     otelc__backoff backoff;
     otelc__backoff_init(&backoff);
     uint64_t delivered = 0; /* items of this batch already at the receiver */
-    atomic_store(&b->inflight, n);
     for (uint32_t attempt = 1;; attempt++) {
         uint64_t d = effective_deadline(b, deadline);
         if (otelc__mono_ns() >= d) {
-            if (!atomic_load(&b->abandoned))
+            if (settle_begin(b)) {
                 give_up(b, n, delivered,
                         atomic_load(&b->stop_req) ? &b->dropped_shutdown
                                                   : &b->dropped_export);
+                settle_end(b);
+            }
             break;
         }
         otelc_export_context ctx = {d, 0, 0, attempt};
@@ -323,21 +357,27 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
         otelc_export_result r = b->ops->export_items(b->user, items, n, &ctx);
         pthread_mutex_unlock(&b->export_lock);
         if (atomic_load(&b->abandoned))
-            break; /* the shutdown caller already counted these */
+            break; /* the shutdown caller counted these */
         add(&b->export_calls, 1);
         if (attempt > 1)
             add(&b->export_retries, 1);
         if (r == OTELC_EXPORT_SUCCESS) {
             uint64_t rej = ctx.rejected_items > n ? n : ctx.rejected_items;
-            add(&b->exported, n - rej);
-            add(&b->dropped_rejected, rej);
+            if (settle_begin(b)) {
+                add(&b->exported, n - rej);
+                add(&b->dropped_rejected, rej);
+                settle_end(b);
+            }
             break;
         }
         add(&b->export_failures, 1);
         if (ctx.delivered_items > delivered)
             delivered = ctx.delivered_items > n ? n : ctx.delivered_items;
         if (r != OTELC_EXPORT_RETRYABLE) {
-            give_up(b, n, delivered, &b->dropped_export);
+            if (settle_begin(b)) {
+                give_up(b, n, delivered, &b->dropped_export);
+                settle_end(b);
+            }
             otelc__diag_limited(
                 &b->fail_rl, OTELC_DIAG_WARN,
                 "%s: export failed permanently; %llu items dropped", b->name,
@@ -352,8 +392,11 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
                              : otelc__mono_ns() + wait_ms * 1000000u;
         d = effective_deadline(b, deadline);
         if (until >= d) {
-            give_up(b, n, delivered,
-                    final ? &b->dropped_shutdown : &b->dropped_export);
+            if (settle_begin(b)) {
+                give_up(b, n, delivered,
+                        final ? &b->dropped_shutdown : &b->dropped_export);
+                settle_end(b);
+            }
             otelc__diag_limited(
                 &b->fail_rl, OTELC_DIAG_WARN,
                 "%s: export still failing after %u attempt(s)%s; "
@@ -369,7 +412,6 @@ static void export_with_retry(otelc__batcher *b, void **items, size_t n) {
                     b->name, attempt, (unsigned long long)wait_ms);
         backoff_sleep(b, until);
     }
-    atomic_store(&b->inflight, 0);
 }
 
 /* Export up to `limit` items (everything present when 0), in batches. */
@@ -379,13 +421,15 @@ static void drain(otelc__batcher *b, uint64_t limit) {
         size_t want = b->cfg.max_export_batch_size;
         if (limit && limit - done < want)
             want = (size_t)(limit - done);
-        size_t n = collect(b, b->batch, want);
+        size_t n = take_batch(b, b->batch, want);
         if (!n)
             return;
         if (atomic_load(&b->stop_req) &&
             otelc__mono_ns() >= atomic_load(&b->stop_deadline)) {
-            if (!atomic_load(&b->abandoned))
+            if (settle_begin(b)) {
                 add(&b->dropped_shutdown, n);
+                settle_end(b);
+            }
         } else {
             export_with_retry(b, b->batch, n);
         }
@@ -490,6 +534,7 @@ static void destroy(otelc__batcher *b) {
         b->ops->free_user(b->user);
     pthread_mutex_destroy(&b->rings_lock);
     pthread_mutex_destroy(&b->export_lock);
+    pthread_mutex_destroy(&b->acct);
     free(b->batch);
     free(b);
 }
@@ -525,10 +570,12 @@ static void fork_prepare(void *arg) {
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += 1;
     b->fork_locked = pthread_mutex_timedlock(&b->export_lock, &ts) == 0;
+    pthread_mutex_lock(&b->acct); /* held by the worker only briefly */
 }
 
 static void fork_parent(void *arg) {
     otelc__batcher *b = arg;
+    pthread_mutex_unlock(&b->acct);
     if (b->fork_locked)
         pthread_mutex_unlock(&b->export_lock);
     pthread_mutex_unlock(&b->rings_lock);
@@ -538,6 +585,7 @@ static void fork_child(void *arg) {
     otelc__batcher *b = arg;
     pthread_mutex_init(&b->rings_lock, NULL);
     pthread_mutex_init(&b->export_lock, NULL);
+    pthread_mutex_init(&b->acct, NULL);
     /* The parent's queued items are the parent's to export: drop them here
      * without counting, and start the child's counters from zero. */
     for (ring *r = atomic_load(&b->rings); r; r = r->next) {
@@ -603,6 +651,7 @@ otelc__batcher *otelc__batcher_new(const otelc__batcher_ops *ops, void *user,
     }
     pthread_mutex_init(&b->rings_lock, NULL);
     pthread_mutex_init(&b->export_lock, NULL);
+    pthread_mutex_init(&b->acct, NULL);
     otelc__os_random(&b->rng, sizeof b->rng);
     b->fork_hook =
         (otelc__fork_hook){fork_prepare, fork_parent, fork_child, b, NULL};
@@ -611,6 +660,7 @@ otelc__batcher *otelc__batcher_new(const otelc__batcher_ops *ops, void *user,
         otelc__fork_unregister(&b->fork_hook);
         pthread_mutex_destroy(&b->rings_lock);
         pthread_mutex_destroy(&b->export_lock);
+        pthread_mutex_destroy(&b->acct);
         free(b->batch);
         free(b);
         return NULL;
@@ -676,9 +726,11 @@ otelc_status otelc__batcher_shutdown(otelc__batcher *b, uint64_t deadline) {
     }
     /* The exporter is hung: abandon the worker.  Everything queued or in
      * flight is counted now; the worker will not count it again. */
+    pthread_mutex_lock(&b->acct);
     atomic_store(&b->abandoned, 1);
-    uint64_t lost = queue_depth(b) + atomic_load(&b->inflight);
+    uint64_t lost = queue_depth(b) + atomic_exchange(&b->inflight, 0);
     add(&b->dropped_shutdown, lost);
+    pthread_mutex_unlock(&b->acct);
     otelc__diag(OTELC_DIAG_WARN,
                 "%s: shutdown deadline passed while the exporter was busy; "
                 "%llu items dropped, worker abandoned",
