@@ -225,34 +225,46 @@ static otelc_export_result otlp_export(void *st,
     return otelc__otlp_client_export(st, encode_spans, spans, n, n, ctx);
 }
 
-static void otlp_shutdown(void *st, uint64_t deadline) {
-    otelc__otlp_client_shutdown(st, deadline);
-}
-
-static void otlp_free(void *st) {
-    if (!st)
-        return;
-    otelc__otlp_client_free(st);
-    free(st);
-}
-
-static const otelc_span_exporter_ops grpc_ops = {"otlp_grpc", otlp_export, NULL,
-                                                 otlp_shutdown, otlp_free};
-static const otelc_span_exporter_ops http_ops = {"otlp_http", otlp_export, NULL,
-                                                 otlp_shutdown, otlp_free};
-
-static otelc_span_exporter *create(const otelc_otlp_options *o,
-                                   otelc_status *st) {
+otelc__otlp_client *otelc__otlp_client_new(const otelc__otlp_signal *sig,
+                                           const otelc_otlp_options *o,
+                                           otelc_status *st) {
     otelc__otlp_client *c = malloc(sizeof *c);
     if (!c) {
         *st = OTELC_ENOMEM;
         return NULL;
     }
-    *st = otelc__otlp_client_init(c, &otelc__otlp_signal_traces, o);
+    *st = otelc__otlp_client_init(c, sig, o);
     if (*st != OTELC_OK) {
         free(c);
         return NULL;
     }
+    return c;
+}
+
+void otelc__otlp_client_state_shutdown(void *state, uint64_t deadline) {
+    otelc__otlp_client_shutdown(state, deadline);
+}
+
+void otelc__otlp_client_state_free(void *state) {
+    if (!state)
+        return;
+    otelc__otlp_client_free(state);
+    free(state);
+}
+
+static const otelc_span_exporter_ops grpc_ops = {
+    "otlp_grpc", otlp_export, NULL, otelc__otlp_client_state_shutdown,
+    otelc__otlp_client_state_free};
+static const otelc_span_exporter_ops http_ops = {
+    "otlp_http", otlp_export, NULL, otelc__otlp_client_state_shutdown,
+    otelc__otlp_client_state_free};
+
+static otelc_span_exporter *create(const otelc_otlp_options *o,
+                                   otelc_status *st) {
+    otelc__otlp_client *c =
+        otelc__otlp_client_new(&otelc__otlp_signal_traces, o, st);
+    if (!c)
+        return NULL;
     otelc_span_exporter *e = otelc_span_exporter_new(
         c->cfg.protocol == OTELC__OTLP_GRPC ? &grpc_ops : &http_ops, c);
     *st = e ? OTELC_OK : OTELC_ENOMEM;

@@ -171,6 +171,15 @@ otelc_export_result otelc__otlp_client_export(otelc__otlp_client *c,
 void otelc__otlp_client_shutdown(otelc__otlp_client *c, uint64_t deadline);
 /* Release everything init acquired (c itself is the caller's). */
 void otelc__otlp_client_free(otelc__otlp_client *c);
+
+/* A heap client for one signal (NULL with *st set on failure), and the
+ * shutdown/free hooks every exporter ops table that owns one uses as its
+ * shutdown and free_state. */
+otelc__otlp_client *otelc__otlp_client_new(const otelc__otlp_signal *sig,
+                                           const otelc_otlp_options *o,
+                                           otelc_status *st);
+void otelc__otlp_client_state_shutdown(void *state, uint64_t deadline);
+void otelc__otlp_client_state_free(void *state);
 void otelc__otlp_client_stats(otelc__otlp_client *c, otelc_otlp_stats *out);
 
 /* Export records through an OTLP log exporter directly, as its batcher

@@ -292,34 +292,19 @@ static otelc_export_result le_export(void *st,
     return otelc__otlp_client_export(st, encode_logs, recs, n, n, ctx);
 }
 
-static void le_shutdown(void *st, uint64_t deadline) {
-    otelc__otlp_client_shutdown(st, deadline);
-}
-
-static void le_free(void *st) {
-    if (!st)
-        return;
-    otelc__otlp_client_free(st);
-    free(st);
-}
-
-static const otelc_log_exporter_ops grpc_ops = {"otlp_grpc", le_export, NULL,
-                                                le_shutdown, le_free};
-static const otelc_log_exporter_ops http_ops = {"otlp_http", le_export, NULL,
-                                                le_shutdown, le_free};
+static const otelc_log_exporter_ops grpc_ops = {
+    "otlp_grpc", le_export, NULL, otelc__otlp_client_state_shutdown,
+    otelc__otlp_client_state_free};
+static const otelc_log_exporter_ops http_ops = {
+    "otlp_http", le_export, NULL, otelc__otlp_client_state_shutdown,
+    otelc__otlp_client_state_free};
 
 static otelc_log_exporter *create(const otelc_otlp_options *o,
                                   otelc_status *st) {
-    otelc__otlp_client *c = malloc(sizeof *c);
-    if (!c) {
-        *st = OTELC_ENOMEM;
+    otelc__otlp_client *c =
+        otelc__otlp_client_new(&otelc__otlp_signal_logs, o, st);
+    if (!c)
         return NULL;
-    }
-    *st = otelc__otlp_client_init(c, &otelc__otlp_signal_logs, o);
-    if (*st != OTELC_OK) {
-        free(c);
-        return NULL;
-    }
     otelc_log_exporter *e = otelc_log_exporter_new(
         c->cfg.protocol == OTELC__OTLP_GRPC ? &grpc_ops : &http_ops, c);
     *st = e ? OTELC_OK : OTELC_ENOMEM;
