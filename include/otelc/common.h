@@ -103,6 +103,65 @@ typedef struct otelc_attribute {
     ((otelc_attribute){                                                        \
         (k), {OTELC_VALUE_BOOL_ARRAY, (uint32_t)(n), {.ba = (arr)}}})
 
+#ifndef __cplusplus
+/* A C value typed by _Generic into an otelc_value, for the key/value
+ * macros of the logging and metrics APIs: integer types -> INT (an unsigned
+ * value above INT64_MAX wraps), floating types -> DOUBLE, bool -> BOOL,
+ * char * -> STRING (NULL -> no value), an otelc_value as is.  Any other
+ * type is a compile-time error. */
+static inline otelc_value otelc__v_i64(int64_t v) {
+    otelc_value x;
+    x.type = OTELC_VALUE_INT;
+    x.len = 0;
+    x.u.i = v;
+    return x;
+}
+static inline otelc_value otelc__v_f64(double v) {
+    otelc_value x;
+    x.type = OTELC_VALUE_DOUBLE;
+    x.len = 0;
+    x.u.d = v;
+    return x;
+}
+static inline otelc_value otelc__v_bool(bool v) {
+    otelc_value x;
+    x.type = OTELC_VALUE_BOOL;
+    x.len = 0;
+    x.u.b = v;
+    return x;
+}
+static inline otelc_value otelc__v_str(const char *v) {
+    otelc_value x;
+    x.type = v ? OTELC_VALUE_STRING : OTELC_VALUE_NONE;
+    x.len = 0;
+    x.u.s = v;
+    return x;
+}
+static inline otelc_value otelc__v_value(otelc_value v) {
+    return v;
+}
+#define OTELC__VALUE_OF(v)                                                     \
+    _Generic((v),                                                              \
+        _Bool: otelc__v_bool,                                                  \
+        char: otelc__v_i64,                                                    \
+        signed char: otelc__v_i64,                                             \
+        unsigned char: otelc__v_i64,                                           \
+        short: otelc__v_i64,                                                   \
+        unsigned short: otelc__v_i64,                                          \
+        int: otelc__v_i64,                                                     \
+        unsigned int: otelc__v_i64,                                            \
+        long: otelc__v_i64,                                                    \
+        unsigned long: otelc__v_i64,                                           \
+        long long: otelc__v_i64,                                               \
+        unsigned long long: otelc__v_i64,                                      \
+        float: otelc__v_f64,                                                   \
+        double: otelc__v_f64,                                                  \
+        long double: otelc__v_f64,                                             \
+        char *: otelc__v_str,                                                  \
+        const char *: otelc__v_str,                                            \
+        otelc_value: otelc__v_value)(v)
+#endif
+
 /**
  * otelc_now_ns - the current wall-clock time in nanoseconds since the epoch.
  *

@@ -545,58 +545,8 @@ OTELC_API otelc_status otelc_log_add_exporter(otelc_log_exporter *exporter);
 /* Field values typed by _Generic: integers -> int64 (an unsigned value
  * above INT64_MAX wraps), floating -> double, bool -> bool, char * ->
  * string (NULL -> null).  Any other type is a compile-time error. */
-static inline otelc_value otelc__log_v_i64(int64_t v) {
-    otelc_value x;
-    x.type = OTELC_VALUE_INT;
-    x.len = 0;
-    x.u.i = v;
-    return x;
-}
-static inline otelc_value otelc__log_v_f64(double v) {
-    otelc_value x;
-    x.type = OTELC_VALUE_DOUBLE;
-    x.len = 0;
-    x.u.d = v;
-    return x;
-}
-static inline otelc_value otelc__log_v_bool(bool v) {
-    otelc_value x;
-    x.type = OTELC_VALUE_BOOL;
-    x.len = 0;
-    x.u.b = v;
-    return x;
-}
-static inline otelc_value otelc__log_v_str(const char *v) {
-    otelc_value x;
-    x.type = v ? OTELC_VALUE_STRING : OTELC_VALUE_NONE;
-    x.len = 0;
-    x.u.s = v;
-    return x;
-}
-static inline otelc_value otelc__log_v_value(otelc_value v) {
-    return v;
-}
-
-#define OTELC__LOG_VALUE(v)                                                    \
-    _Generic((v),                                                              \
-        _Bool: otelc__log_v_bool,                                              \
-        char: otelc__log_v_i64,                                                \
-        signed char: otelc__log_v_i64,                                         \
-        unsigned char: otelc__log_v_i64,                                       \
-        short: otelc__log_v_i64,                                               \
-        unsigned short: otelc__log_v_i64,                                      \
-        int: otelc__log_v_i64,                                                 \
-        unsigned int: otelc__log_v_i64,                                        \
-        long: otelc__log_v_i64,                                                \
-        unsigned long: otelc__log_v_i64,                                       \
-        long long: otelc__log_v_i64,                                           \
-        unsigned long long: otelc__log_v_i64,                                  \
-        float: otelc__log_v_f64,                                               \
-        double: otelc__log_v_f64,                                              \
-        long double: otelc__log_v_f64,                                         \
-        char *: otelc__log_v_str,                                              \
-        const char *: otelc__log_v_str,                                        \
-        otelc_value: otelc__log_v_value)(v)
+/* (The typing rules are in otelc/common.h: OTELC__VALUE_OF.) */
+#define OTELC__LOG_VALUE(v) OTELC__VALUE_OF(v)
 
 /* Argument counting (0..32) and pairing: "k1", v1, "k2", v2 ... becomes
  * {"k1", value(v1)}, {"k2", value(v2)}, ...  An odd count is an error that

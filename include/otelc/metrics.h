@@ -652,57 +652,8 @@ OTELC_API void otelc_metric_reader_get_stats(const otelc_metric_reader *reader,
 /* Attribute values typed by _Generic: integers -> int64, floating ->
  * double, bool -> bool, char * -> string.  Any other type is a
  * compile-time error. */
-static inline otelc_value otelc__mv_i64(int64_t v) {
-    otelc_value x;
-    x.type = OTELC_VALUE_INT;
-    x.len = 0;
-    x.u.i = v;
-    return x;
-}
-static inline otelc_value otelc__mv_f64(double v) {
-    otelc_value x;
-    x.type = OTELC_VALUE_DOUBLE;
-    x.len = 0;
-    x.u.d = v;
-    return x;
-}
-static inline otelc_value otelc__mv_bool(bool v) {
-    otelc_value x;
-    x.type = OTELC_VALUE_BOOL;
-    x.len = 0;
-    x.u.b = v;
-    return x;
-}
-static inline otelc_value otelc__mv_str(const char *v) {
-    otelc_value x;
-    x.type = v ? OTELC_VALUE_STRING : OTELC_VALUE_NONE;
-    x.len = 0;
-    x.u.s = v;
-    return x;
-}
-static inline otelc_value otelc__mv_value(otelc_value v) {
-    return v;
-}
-
-#define OTELC__MVALUE(v)                                                       \
-    _Generic((v),                                                              \
-        _Bool: otelc__mv_bool,                                                 \
-        char: otelc__mv_i64,                                                   \
-        signed char: otelc__mv_i64,                                            \
-        unsigned char: otelc__mv_i64,                                          \
-        short: otelc__mv_i64,                                                  \
-        unsigned short: otelc__mv_i64,                                         \
-        int: otelc__mv_i64,                                                    \
-        unsigned int: otelc__mv_i64,                                           \
-        long: otelc__mv_i64,                                                   \
-        unsigned long: otelc__mv_i64,                                          \
-        long long: otelc__mv_i64,                                              \
-        unsigned long long: otelc__mv_i64,                                     \
-        float: otelc__mv_f64,                                                  \
-        double: otelc__mv_f64,                                                 \
-        char *: otelc__mv_str,                                                 \
-        const char *: otelc__mv_str,                                           \
-        otelc_value: otelc__mv_value)(v)
+/* (The typing rules are in otelc/common.h: OTELC__VALUE_OF.) */
+#define OTELC__MVALUE(v) OTELC__VALUE_OF(v)
 
 /* Argument counting (0..16) and pairing: "k1", v1, "k2", v2 ... becomes
  * {"k1", value(v1)}, {"k2", value(v2)} ...  An odd count is a compile
